@@ -1,0 +1,229 @@
+"""Render the IR as Python modules: the structs, the operation table, and the package index.
+
+Output is plain text; the caller formats it with ruff, so rendering only has to be correct,
+not pretty.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from typing import Any
+
+from codegen._headers import header
+from codegen._spec import FieldIR, OperationIR, SpecIR, StructIR
+
+TYPES_PACKAGE = "ollama_service.types"
+
+
+def _doc(text: str, indent: str) -> str:
+    body = text.replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
+    return textwrap.indent(f'"""{body}\n"""', indent) if "\n" in body else f'{indent}"""{body}"""'
+
+
+def _field_doc(f: FieldIR, is_request: bool) -> str:
+    text = f.description or f.json_name
+    notes: list[str] = []
+    if f.json_name != f.py_name:
+        notes.append(f"Sent as `{f.json_name}`.")
+    if f.server_default is not None and not isinstance(f.server_default, (list, dict)):
+        notes.append(f"Server default: `{_json_literal(f.server_default)}`.")
+    if f.required and is_request:
+        notes.append("Required.")
+    if f.deprecated:
+        notes.append("Deprecated.")
+    return " ".join([text, *notes])
+
+
+def _json_literal(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _annotation(f: FieldIR, is_request: bool) -> tuple[str, str | None]:
+    """Return (annotation, default expression or None for a required field)."""
+    if is_request:
+        if f.required:
+            return f.type_expr, None
+        return f"{f.type_expr} | UnsetType", "UNSET"
+    if f.required:
+        return f.type_expr, f.zero
+    type_expr = f.type_expr if f.nullable else f"{f.type_expr} | None"
+    return type_expr, "None"
+
+
+def render_struct(struct: StructIR) -> str:
+    lines = [f"class {struct.name}(BaseStruct):"]
+    doc = struct.description
+    if struct.fields:
+        attrs = "\n".join(
+            f"    {f.py_name}: {_field_doc(f, struct.is_request)}" for f in struct.fields
+        )
+        doc = f"{doc}\n\nAttributes:\n{attrs}"
+    lines.append(_doc(doc, "    "))
+    lines.append("")
+    # Required fields first only for readability; kw_only makes order free.
+    for f in struct.fields:
+        annotation, default = _annotation(f, struct.is_request)
+        if f.json_name != f.py_name:
+            default = (
+                f"msgspec.field(name={f.json_name!r})"
+                if default is None
+                else f"msgspec.field(default={default}, name={f.json_name!r})"
+                if not default.startswith("msgspec.field(")
+                else default[:-1] + f", name={f.json_name!r})"
+            )
+        lines.append(f"    {f.py_name}: {annotation}" + ("" if default is None else f" = {default}"))
+    return "\n".join(lines) + "\n"
+
+
+def _definition_order(structs: list[StructIR]) -> list[StructIR]:
+    """Spec order, except that a struct used as a default factory is defined before its user.
+
+    Annotations are lazy (`from __future__ import annotations`), but `default_factory=X` is
+    evaluated when the class body runs.
+    """
+    by_name = {s.name: s for s in structs}
+    done: dict[str, StructIR] = {}
+
+    def visit(struct: StructIR, path: tuple[str, ...]) -> None:
+        if struct.name in done:
+            return
+        if struct.name in path:
+            raise ValueError(f"default factories form a cycle: {' -> '.join((*path, struct.name))}")
+        for f in struct.fields:
+            if f.zero and f.zero.startswith("msgspec.field(default_factory="):
+                visit(by_name[f.type_expr], (*path, struct.name))
+        done[struct.name] = struct
+
+    for struct in structs:
+        visit(struct, ())
+    return list(done.values())
+
+
+def render_models(ir: SpecIR) -> str:
+    names = sorted([s.name for s in ir.structs] + [a.name for a in ir.aliases])
+    parts = [
+        header(ir.source, digest=ir.digest),
+        _doc(
+            f"Wire types of the {ir.title} {ir.version}, one msgspec Struct per schema.\n\n"
+            "Request structs leave unset fields out of the JSON (UNSET); response structs give\n"
+            "every field a default and ignore unknown keys, so newer servers never break decoding.",
+            "",
+        ),
+        "",
+        "from __future__ import annotations",
+        "",
+        "from typing import Any, Literal, TypeAlias",
+        "",
+        "import msgspec",
+        "from msgspec import UNSET, UnsetType",
+        "",
+        f"from {TYPES_PACKAGE}._base import BaseStruct",
+        "",
+        "__all__ = [" + ", ".join(repr(n) for n in names) + "]",
+        "",
+    ]
+    for struct in _definition_order(ir.structs):
+        parts += ["", render_struct(struct)]
+    for alias in ir.aliases:
+        parts += ["", f"{alias.name}: TypeAlias = {alias.type_expr}"]
+        if alias.description:
+            parts.append(_doc(alias.description, ""))
+    return "\n".join(parts) + "\n"
+
+
+def _const_name(op_id: str) -> str:
+    out = "".join(f"_{c}" if c.isupper() else c for c in op_id)
+    return out.upper()
+
+
+def render_operation(op: OperationIR, ir: SpecIR) -> str:
+    struct_names = {s.name for s in ir.structs}
+    response = op.response_schema if op.response_schema in struct_names else None
+    decoder = "None" if response is None or op.empty_body else f"msgspec.json.Decoder({response})"
+    type_arg = response or "None"
+    args = {
+        "name": repr(op.operation_id),
+        "method": repr(op.method),
+        "path": repr(op.path),
+        "idempotent": repr(op.idempotent),
+        "decoder": decoder,
+        "stream_field": repr(op.stream_field),
+        "stream_default": repr(op.stream_default),
+        "terminal_field": repr(op.terminal_field),
+        "terminal_value": repr(op.terminal_value),
+        "empty_body": repr(op.empty_body),
+        "raw_body": repr(op.raw_body),
+    }
+    body = ", ".join(f"{k}={v}" for k, v in args.items())
+    line = f"{_const_name(op.operation_id)}: Final[Operation[{type_arg}]] = Operation({body})"
+    return line + (f"\n{_doc(op.summary, '')}" if op.summary else "")
+
+
+def render_operations(ir: SpecIR) -> str:
+    struct_names = {s.name for s in ir.structs}
+    used = sorted(
+        {op.response_schema for op in ir.operations if op.response_schema in struct_names}
+        - {None}
+    )
+    consts = [_const_name(op.operation_id) for op in ir.operations]
+    parts = [
+        header(ir.source, digest=ir.digest),
+        _doc(
+            "One `Operation` per endpoint: method, path, retry safety, streaming rules, and the\n"
+            "typed decoder built once here and reused for every response.",
+            "",
+        ),
+        "",
+        "from __future__ import annotations",
+        "",
+        "from typing import Final",
+        "",
+        "import msgspec",
+        "",
+        f"from {TYPES_PACKAGE}._base import Operation",
+    ]
+    if used:
+        parts.append(f"from {TYPES_PACKAGE}._models import " + ", ".join(str(u) for u in used))
+    parts += [
+        "",
+        "__all__ = [" + ", ".join(repr(n) for n in sorted([*consts, "OPERATIONS", "SPEC_SHA256"])) + "]",
+        "",
+        f"SPEC_SHA256: Final = {ir.digest!r}",
+        '"""sha256 of the OpenAPI document these operations were generated from."""',
+        "",
+    ]
+    parts += [render_operation(op, ir) + "\n" for op in ir.operations]
+    parts.append(
+        "OPERATIONS: Final[dict[str, Operation[Any]]] = {"
+        + ", ".join(f"{c}.name: {c}" for c in consts)
+        + "}"
+    )
+    parts.append('"""Every operation, by its operationId."""')
+    text = "\n".join(parts) + "\n"
+    return text.replace("from typing import Final", "from typing import Any, Final")
+
+
+def render_index(ir: SpecIR) -> str:
+    names = sorted([s.name for s in ir.structs] + [a.name for a in ir.aliases])
+    public = sorted([*names, "BaseStruct", "UNSET", "UnsetType"])
+    return "\n".join(
+        [
+            header(ir.source, digest=ir.digest),
+            _doc(
+                f"Typed request and response structs for the {ir.title}.\n\n"
+                "Every struct supports attribute access (`resp.response`) and, for code written\n"
+                'against plain dicts, mapping access (`resp["response"]`, `"total" in progress`,\n'
+                "`.get(key, default)`, `.to_dict()`).",
+                "",
+            ),
+            "",
+            "from msgspec import UNSET, UnsetType",
+            "",
+            f"from {TYPES_PACKAGE}._base import BaseStruct",
+            f"from {TYPES_PACKAGE}._models import " + ", ".join(names),
+            "",
+            "__all__ = [" + ", ".join(repr(n) for n in public) + "]",
+        ]
+    ) + "\n"

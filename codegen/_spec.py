@@ -1,0 +1,324 @@
+"""Load the OpenAPI document and reduce it to a small intermediate representation (IR).
+
+The IR holds only what the renderers need: structs with typed fields, named unions, and
+operations with the vendor extensions documented in `openapi/README.md`. Anything the
+generator does not understand is an error that names the schema and property, so a spec
+change can never be silently dropped.
+"""
+
+from __future__ import annotations
+
+import keyword
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, cast
+
+import yaml
+
+from codegen._headers import sha256_text
+
+REF_PREFIX = "#/components/schemas/"
+# Names the mapping-style base class defines; a field with one of these names would shadow it.
+RESERVED_FIELD_NAMES = frozenset({"get", "keys", "to_dict"})
+HTTP_METHODS = ("get", "head", "post", "put", "patch", "delete")
+
+
+class SpecError(Exception):
+    """The document uses something the generator cannot express."""
+
+
+@dataclass(frozen=True)
+class FieldIR:
+    json_name: str
+    py_name: str
+    type_expr: str
+    required: bool
+    nullable: bool
+    description: str
+    zero: str | None
+    server_default: Any = None
+    deprecated: bool = False
+
+
+@dataclass(frozen=True)
+class StructIR:
+    name: str
+    description: str
+    is_request: bool
+    fields: tuple[FieldIR, ...]
+    client_side: bool = False
+
+
+@dataclass(frozen=True)
+class AliasIR:
+    name: str
+    type_expr: str
+    description: str
+
+
+@dataclass(frozen=True)
+class OperationIR:
+    operation_id: str
+    method: str
+    path: str
+    summary: str
+    idempotent: bool
+    request_schema: str | None
+    response_schema: str | None
+    stream_field: str | None = None
+    stream_default: bool | None = None
+    terminal_field: str | None = None
+    terminal_value: Any = None
+    empty_body: bool = False
+    raw_body: bool = False
+    deprecated: bool = False
+
+
+@dataclass
+class SpecIR:
+    source: str
+    digest: str
+    title: str
+    version: str
+    structs: list[StructIR] = field(default_factory=lambda: [])
+    aliases: list[AliasIR] = field(default_factory=lambda: [])
+    operations: list[OperationIR] = field(default_factory=lambda: [])
+
+
+def python_name(json_name: str) -> str:
+    """Turn a JSON key into a Python identifier: `from` → `from_`, `$defs` → `defs`."""
+    name = re.sub(r"\W", "_", json_name.lstrip("_$"))
+    if not name or name[0].isdigit():
+        name = f"f_{name}"
+    if keyword.iskeyword(name):
+        name += "_"
+    return name
+
+
+def first_line(text: str | None) -> str:
+    return " ".join((text or "").split())
+
+
+def _ref_name(ref: str, where: str) -> str:
+    if not ref.startswith(REF_PREFIX):
+        raise SpecError(f"{where}: unsupported $ref {ref!r}; only {REF_PREFIX}* is allowed")
+    return ref[len(REF_PREFIX) :]
+
+
+def _literal(values: list[Any]) -> str:
+    return "Literal[" + ", ".join(repr(v) for v in values) + "]"
+
+
+def _union(parts: list[str]) -> str:
+    seen: list[str] = []
+    for part in parts:
+        if part not in seen:
+            seen.append(part)
+    return " | ".join(seen)
+
+
+class _TypeResolver:
+    def __init__(self, schemas: dict[str, Any]) -> None:
+        self.schemas = schemas
+
+    def is_struct(self, name: str) -> bool:
+        schema = self.schemas[name]
+        return "oneOf" not in schema and "anyOf" not in schema
+
+    def resolve(self, schema: Any, where: str) -> tuple[str, bool]:
+        """Return (python type expression, whether None is part of it)."""
+        if schema is True or schema == {}:
+            return "Any", True
+        if not isinstance(schema, dict):
+            raise SpecError(f"{where}: schema must be a mapping")
+        schema = cast(dict[str, Any], schema)
+        if "$ref" in schema:
+            name = _ref_name(schema["$ref"], where)
+            if name not in self.schemas:
+                raise SpecError(f"{where}: $ref to unknown schema {name!r}")
+            return name, False
+        for key in ("oneOf", "anyOf"):
+            if key in schema:
+                members = [self.resolve(s, f"{where}.{key}[{i}]") for i, s in enumerate(schema[key])]
+                nullable = any(n for _, n in members)
+                return _union([t for t, _ in members]), nullable
+        if "const" in schema:
+            return _literal([schema["const"]]), schema["const"] is None
+        types = schema.get("type")
+        if types is None:
+            return "Any", True
+        if isinstance(types, list):
+            type_list = cast(list[str], types)
+            parts = [
+                self._single({**schema, "type": t}, where) for t in type_list if t != "null"
+            ]
+            return _union(parts) + (" | None" if "null" in type_list else ""), "null" in type_list
+        return self._single(schema, where), False
+
+    def _single(self, schema: dict[str, Any], where: str) -> str:
+        kind = schema["type"]
+        if "enum" in schema:
+            return _literal([v for v in schema["enum"] if v is not None])
+        if kind == "string":
+            return "str"
+        if kind == "integer":
+            return "int"
+        if kind == "number":
+            return "float"
+        if kind == "boolean":
+            return "bool"
+        if kind == "null":
+            return "None"
+        if kind == "array":
+            items = schema.get("items")
+            inner = "Any" if items is None else self.resolve(items, f"{where}.items")[0]
+            return f"list[{inner}]"
+        if kind == "object":
+            if schema.get("properties"):
+                raise SpecError(f"{where}: inline object with properties; make it a component")
+            extra = schema.get("additionalProperties", True)
+            if extra is True or extra == {}:
+                return "dict[str, Any]"
+            if extra is False:
+                raise SpecError(f"{where}: closed empty object")
+            return f"dict[str, {self.resolve(extra, f'{where}.additionalProperties')[0]}]"
+        raise SpecError(f"{where}: unsupported type {kind!r}")
+
+    def zero(self, type_expr: str, schema: dict[str, Any]) -> str | None:
+        """The safe default of a field the server always sends (None: keep it required)."""
+        if "default" in schema and not isinstance(schema["default"], (list, dict)):
+            return repr(schema["default"])
+        simple = {"str": '""', "int": "0", "float": "0.0", "bool": "False"}
+        if type_expr in simple:
+            return simple[type_expr]
+        if type_expr.startswith("list["):
+            return "[]"
+        if type_expr.startswith("dict["):
+            return "{}"
+        if type_expr in self.schemas and self.is_struct(type_expr):
+            return f"msgspec.field(default_factory={type_expr})"
+        return None
+
+
+def _struct(name: str, schema: dict[str, Any], resolver: _TypeResolver) -> StructIR:
+    if schema.get("type") != "object":
+        raise SpecError(f"{name}: component must be `type: object` or a oneOf union")
+    is_request = schema.get("x-struct") == "request"
+    required = set(schema.get("required", []))
+    fields: list[FieldIR] = []
+    for json_name, prop in (schema.get("properties") or {}).items():
+        where = f"{name}.{json_name}"
+        if not isinstance(prop, dict):
+            raise SpecError(f"{where}: property schema must be a mapping")
+        prop = cast(dict[str, Any], prop)
+        type_expr, nullable = resolver.resolve(prop, where)
+        py = python_name(json_name)
+        if py in RESERVED_FIELD_NAMES:
+            raise SpecError(f"{where}: field name {py!r} shadows a method of the base struct")
+        is_required = json_name in required
+        zero = None
+        if is_required and not is_request:
+            zero = "None" if nullable else resolver.zero(type_expr, prop)
+        fields.append(
+            FieldIR(
+                json_name=json_name,
+                py_name=py,
+                type_expr=type_expr,
+                required=is_required,
+                nullable=nullable,
+                description=first_line(prop.get("description")),
+                zero=zero,
+                server_default=prop.get("default"),
+                deprecated=bool(prop.get("deprecated", False)),
+            )
+        )
+    missing = required - {f.json_name for f in fields}
+    if missing:
+        raise SpecError(f"{name}: required names without a property: {sorted(missing)}")
+    return StructIR(
+        name=name,
+        description=first_line(schema.get("description")) or name,
+        is_request=is_request,
+        fields=tuple(fields),
+        client_side=bool(schema.get("x-client-side", False)),
+    )
+
+
+def _schema_of(content: dict[str, Any] | None, where: str) -> str | None:
+    if not content:
+        return None
+    for media in ("application/json", "application/x-ndjson"):
+        if media in content and "schema" in content[media]:
+            ref = content[media]["schema"].get("$ref")
+            if ref is None:
+                raise SpecError(f"{where}: {media} body must $ref a component")
+            return _ref_name(ref, where)
+    return None
+
+
+def _operation(method: str, path: str, op: dict[str, Any]) -> OperationIR:
+    where = f"{method.upper()} {path}"
+    op_id = op.get("operationId")
+    if not op_id:
+        raise SpecError(f"{where}: missing operationId")
+    if "x-idempotent" not in op:
+        raise SpecError(f"{where}: missing x-idempotent")
+    body = (op.get("requestBody") or {}).get("content")
+    ok = op.get("responses", {}).get("200") or op.get("responses", {}).get("201") or {}
+    stream = op.get("x-ollama-stream")
+    terminal = (stream or {}).get("terminal", {})
+    return OperationIR(
+        operation_id=op_id,
+        method=method.upper(),
+        path=path,
+        summary=first_line(op.get("summary")),
+        idempotent=bool(op["x-idempotent"]),
+        request_schema=_schema_of(body, f"{where} request"),
+        response_schema=op.get("x-client-returns") or _schema_of(ok.get("content"), where),
+        stream_field=None if stream is None else stream["field"],
+        stream_default=None if stream is None else bool(stream["default"]),
+        terminal_field=terminal.get("field"),
+        terminal_value=terminal.get("equals"),
+        empty_body=bool(ok.get("x-empty-body", False)),
+        raw_body=bool(op.get("x-request-body-raw", False)),
+        deprecated=bool(op.get("deprecated", False)),
+    )
+
+
+def load(path: Path, *, source: str | None = None) -> SpecIR:
+    """Read an OpenAPI document and build the IR.
+
+    Args:
+        path: The YAML file.
+        source: How generated headers name the file (defaults to `path` as given).
+
+    Returns:
+        The IR, with structs, aliases and operations in document order.
+
+    Raises:
+        SpecError: The document uses a construct the generator does not support.
+    """
+    text = path.read_text(encoding="utf-8")
+    doc = yaml.safe_load(text)
+    schemas: dict[str, Any] = doc.get("components", {}).get("schemas", {})
+    resolver = _TypeResolver(schemas)
+    ir = SpecIR(
+        source=source or str(path),
+        digest=sha256_text(text),
+        title=doc["info"]["title"],
+        version=str(doc["info"]["version"]),
+    )
+    for name, schema in schemas.items():
+        if not name.isidentifier():
+            raise SpecError(f"{name}: component names must be Python identifiers")
+        if "oneOf" in schema or "anyOf" in schema:
+            type_expr, _ = resolver.resolve(schema, name)
+            ir.aliases.append(AliasIR(name, type_expr, first_line(schema.get("description"))))
+        else:
+            ir.structs.append(_struct(name, schema, resolver))
+    for path_key, item in (doc.get("paths") or {}).items():
+        for method in HTTP_METHODS:
+            if method in item:
+                ir.operations.append(_operation(method, path_key, item[method]))
+    return ir

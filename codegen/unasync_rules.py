@@ -1,0 +1,36 @@
+"""The one table of async → sync renames that unasync applies.
+
+unasync already drops `async`/`await` and renames `__aenter__`, `__aiter__`, `AsyncIterator`
+and friends; this table adds only what it cannot guess. Every entry must be used by some
+source file (the generator checks), so stale rules cannot pile up. Anything a token rename
+cannot express belongs in `src/ollama_service/_compat.py`, never here.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+# (source folder, generated folder), relative to the repository root.
+TREES: Final[tuple[tuple[str, str], ...]] = (
+    ("src/ollama_service/_async", "src/ollama_service/_sync"),
+    ("tests/_async", "tests/_sync"),
+)
+
+REPLACEMENTS: Final[dict[str, str]] = {
+    # Public class names: default unasync would produce `SyncClient`, `SyncStream`, ...
+    "AsyncClient": "Client",
+    "AsyncStream": "Stream",
+    "OllamaService": "SyncOllamaService",
+    # httpx's twins, named through the shim so the source never spells `httpx.AsyncClient`.
+    "AsyncHTTPClient": "HTTPClient",
+    "aiter_bytes": "iter_bytes",
+    "aclose": "close",
+    # The shim's sleep and the tenacity loop of the retry layer.
+    "async_retrying": "retrying",
+    # Module paths inside the package and the tests.
+    "_async": "_sync",
+}
+
+# Whole lines dropped from generated files (compared after stripping): they only make sense
+# for async code, and a token rename cannot delete a line.
+STRIP_LINES: Final[frozenset[str]] = frozenset({"pytestmark = pytest.mark.anyio"})

@@ -1,0 +1,150 @@
+"""The generator, on a small spec of its own (golden files) and on the real one (staleness)."""
+
+from __future__ import annotations
+
+import importlib.util
+import shutil
+import sys
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import msgspec
+import pytest
+
+from codegen.__main__ import ROOT, SPEC, ruff_format, type_outputs
+from codegen._spec import SpecError, _TypeResolver, load, python_name
+
+HERE = Path(__file__).parent / "mini"
+EXPECTED = HERE / "expected"
+MINI_SOURCE = "tests/codegen/mini/mini.yaml"
+
+
+def _mini_outputs() -> dict[str, str]:
+    outputs = type_outputs(HERE / "mini.yaml", MINI_SOURCE)
+    return {path.name: ruff_format(text, path) for path, text in outputs.items()}
+
+
+@pytest.fixture(scope="module")
+def mini_outputs() -> dict[str, str]:
+    return _mini_outputs()
+
+
+@pytest.mark.parametrize("name", ["_models.py", "_operations.py", "__init__.py"])
+def test_golden_output(mini_outputs: dict[str, str], name: str) -> None:
+    """The mini spec renders to exactly the committed files (refresh them by running this file)."""
+    expected = EXPECTED / f"{name}.txt"
+    assert mini_outputs[name] == expected.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("json_name", "py_name"),
+    [
+        ("model", "model"),
+        ("from", "from_"),
+        ("$defs", "defs"),
+        ("_debug_render_only", "debug_render_only"),
+        ("class", "class_"),
+        ("top-k", "top_k"),
+        ("3d", "f_3d"),
+    ],
+)
+def test_python_name(json_name: str, py_name: str) -> None:
+    assert python_name(json_name) == py_name
+
+
+@pytest.mark.parametrize(
+    ("schema", "expected"),
+    [
+        ({"type": "string"}, ("str", False)),
+        ({"type": "integer", "format": "int64"}, ("int", False)),
+        ({"type": "number"}, ("float", False)),
+        ({"type": "boolean"}, ("bool", False)),
+        ({"type": "string", "enum": ["a", "b"]}, ("Literal['a', 'b']", False)),
+        ({"const": "json"}, ("Literal['json']", False)),
+        ({"type": "array", "items": {"type": "integer"}}, ("list[int]", False)),
+        ({"type": "array"}, ("list[Any]", False)),
+        ({"type": ["array", "null"], "items": {"type": "string"}}, ("list[str] | None", True)),
+        ({"type": ["string", "array"], "items": {"type": "string"}}, ("str | list[str]", False)),
+        ({"type": "object"}, ("dict[str, Any]", False)),
+        ({"type": "object", "additionalProperties": {"type": "string"}}, ("dict[str, str]", False)),
+        ({}, ("Any", True)),
+        ({"oneOf": [{"type": "boolean"}, {"type": "string", "enum": ["low"]}]}, ("bool | Literal['low']", False)),
+        ({"$ref": "#/components/schemas/Thing"}, ("Thing", False)),
+    ],
+)
+def test_type_mapping(schema: dict[str, Any], expected: tuple[str, bool]) -> None:
+    resolver = _TypeResolver({"Thing": {"type": "object", "properties": {}}})
+    assert resolver.resolve(schema, "X.f") == expected
+
+
+@pytest.mark.parametrize(
+    ("schema", "message"),
+    [
+        ({"$ref": "#/definitions/X"}, "unsupported \\$ref"),
+        ({"$ref": "#/components/schemas/Nope"}, "unknown schema 'Nope'"),
+        ({"type": "object", "properties": {"a": {}}}, "inline object"),
+        ({"type": "tuple"}, "unsupported type 'tuple'"),
+    ],
+)
+def test_type_mapping_errors_name_the_place(schema: dict[str, Any], message: str) -> None:
+    with pytest.raises(SpecError, match=message) as info:
+        _TypeResolver({}).resolve(schema, "Thing.field")
+    assert "Thing.field" in str(info.value)
+
+
+def test_reserved_field_name_is_rejected(tmp_path: Path) -> None:
+    spec = (HERE / "mini.yaml").read_text().replace("count:", "get:")
+    (tmp_path / "s.yaml").write_text(spec)
+    with pytest.raises(SpecError, match="EchoResponse.get"):
+        load(tmp_path / "s.yaml")
+
+
+def _import(name: str, text: str, tmp_path: Path) -> ModuleType:
+    path = tmp_path / f"{name}.py"
+    path.write_text(text)
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_generated_mini_structs_behave(mini_outputs: dict[str, str], tmp_path: Path) -> None:
+    """Requests omit unset fields and rename keywords; responses default and ignore extras."""
+    models = _import("mini_models", mini_outputs["_models.py"], tmp_path)
+    try:
+        req = models.EchoRequest(model="m", from_="base", stream=False)
+        assert msgspec.json.encode(req) == b'{"model":"m","from":"base","stream":false}'
+        resp = msgspec.json.decode(b'{"text":"hi","new_field":1,"_debug":{"a":1}}', type=models.EchoResponse)
+        assert (resp.text, resp.done, resp.count, resp.debug) == ("hi", False, None, {"a": 1})
+        assert resp.part == models.Part()
+        assert "count" not in resp and "text" in resp
+        assert resp["_debug"] == {"a": 1} and resp.get("count", 7) == 7
+        with pytest.raises(KeyError):
+            resp["count"]
+        with pytest.raises(msgspec.ValidationError, match=r"\$\.done"):
+            msgspec.json.decode(b'{"done":"yes"}', type=models.EchoResponse)
+    finally:
+        sys.modules.pop("mini_models", None)
+
+
+def test_real_spec_output_is_committed() -> None:
+    """What `nox -s check_generated` checks for the types: the committed files are current."""
+    for rel, text in type_outputs(ROOT / SPEC, SPEC).items():
+        assert ruff_format(text, rel) == (ROOT / rel).read_text(encoding="utf-8"), rel
+
+
+def test_spec_change_without_regenerating_is_detected(tmp_path: Path) -> None:
+    copy = tmp_path / "ollama.yaml"
+    shutil.copyfile(ROOT / SPEC, copy)
+    copy.write_text(copy.read_text().replace("Server version", "Server build version", 1))
+    stale = type_outputs(copy, SPEC)
+    models = Path("src/ollama_service/types/_models.py")
+    assert ruff_format(stale[models], models) != (ROOT / models).read_text(encoding="utf-8")
+
+
+if __name__ == "__main__":  # Refresh the golden files: PYTHONPATH=. python tests/codegen/test_codegen.py
+    for name, text in _mini_outputs().items():
+        (EXPECTED / f"{name}.txt").write_text(text, encoding="utf-8")

@@ -104,7 +104,11 @@ def main(argv: list[str] | None = None) -> int:
     for problem in problems:
         print(f"codegen: {problem}", file=sys.stderr)
     if not problems:
-        print(f"codegen: {len(outputs)} generated files are up to date" if args.check or not stale else "codegen: done")
+        print(
+            f"codegen: {len(outputs)} generated files are up to date"
+            if args.check or not stale
+            else "codegen: done"
+        )
     return 1 if problems else 0
 
 

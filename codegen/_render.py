@@ -73,7 +73,9 @@ def render_struct(struct: StructIR) -> str:
                 if not default.startswith("msgspec.field(")
                 else default[:-1] + f", name={f.json_name!r})"
             )
-        lines.append(f"    {f.py_name}: {annotation}" + ("" if default is None else f" = {default}"))
+        lines.append(
+            f"    {f.py_name}: {annotation}" + ("" if default is None else f" = {default}")
+        )
     return "\n".join(lines) + "\n"
 
 
@@ -164,8 +166,7 @@ def render_operation(op: OperationIR, ir: SpecIR) -> str:
 def render_operations(ir: SpecIR) -> str:
     struct_names = {s.name for s in ir.structs}
     used = sorted(
-        {op.response_schema for op in ir.operations if op.response_schema in struct_names}
-        - {None}
+        {op.response_schema for op in ir.operations if op.response_schema in struct_names} - {None}
     )
     consts = [_const_name(op.operation_id) for op in ir.operations]
     parts = [
@@ -188,7 +189,9 @@ def render_operations(ir: SpecIR) -> str:
         parts.append(f"from {TYPES_PACKAGE}._models import " + ", ".join(str(u) for u in used))
     parts += [
         "",
-        "__all__ = [" + ", ".join(repr(n) for n in sorted([*consts, "OPERATIONS", "SPEC_SHA256"])) + "]",
+        "__all__ = ["
+        + ", ".join(repr(n) for n in sorted([*consts, "OPERATIONS", "SPEC_SHA256"]))
+        + "]",
         "",
         f"SPEC_SHA256: Final = {ir.digest!r}",
         '"""sha256 of the OpenAPI document these operations were generated from."""',
@@ -208,22 +211,25 @@ def render_operations(ir: SpecIR) -> str:
 def render_index(ir: SpecIR) -> str:
     names = sorted([s.name for s in ir.structs] + [a.name for a in ir.aliases])
     public = sorted([*names, "BaseStruct", "UNSET", "UnsetType"])
-    return "\n".join(
-        [
-            header(ir.source, digest=ir.digest),
-            _doc(
-                f"Typed request and response structs for the {ir.title}.\n\n"
-                "Every struct supports attribute access (`resp.response`) and, for code written\n"
-                'against plain dicts, mapping access (`resp["response"]`, `"total" in progress`,\n'
-                "`.get(key, default)`, `.to_dict()`).",
+    return (
+        "\n".join(
+            [
+                header(ir.source, digest=ir.digest),
+                _doc(
+                    f"Typed request and response structs for the {ir.title}.\n\n"
+                    "Every struct supports attribute access (`resp.response`) and, for code written\n"
+                    'against plain dicts, mapping access (`resp["response"]`, `"total" in progress`,\n'
+                    "`.get(key, default)`, `.to_dict()`).",
+                    "",
+                ),
                 "",
-            ),
-            "",
-            "from msgspec import UNSET, UnsetType",
-            "",
-            f"from {TYPES_PACKAGE}._base import BaseStruct",
-            f"from {TYPES_PACKAGE}._models import " + ", ".join(names),
-            "",
-            "__all__ = [" + ", ".join(repr(n) for n in public) + "]",
-        ]
-    ) + "\n"
+                "from msgspec import UNSET, UnsetType",
+                "",
+                f"from {TYPES_PACKAGE}._base import BaseStruct",
+                f"from {TYPES_PACKAGE}._models import " + ", ".join(names),
+                "",
+                "__all__ = [" + ", ".join(repr(n) for n in public) + "]",
+            ]
+        )
+        + "\n"
+    )

@@ -81,9 +81,9 @@ class SpecIR:
     digest: str
     title: str
     version: str
-    structs: list[StructIR] = field(default_factory=lambda: [])
-    aliases: list[AliasIR] = field(default_factory=lambda: [])
-    operations: list[OperationIR] = field(default_factory=lambda: [])
+    structs: list[StructIR] = field(default_factory=list)
+    aliases: list[AliasIR] = field(default_factory=list)
+    operations: list[OperationIR] = field(default_factory=list)
 
 
 def python_name(json_name: str) -> str:
@@ -140,7 +140,9 @@ class _TypeResolver:
             return name, False
         for key in ("oneOf", "anyOf"):
             if key in schema:
-                members = [self.resolve(s, f"{where}.{key}[{i}]") for i, s in enumerate(schema[key])]
+                members = [
+                    self.resolve(s, f"{where}.{key}[{i}]") for i, s in enumerate(schema[key])
+                ]
                 nullable = any(n for _, n in members)
                 return _union([t for t, _ in members]), nullable
         if "const" in schema:
@@ -150,9 +152,7 @@ class _TypeResolver:
             return "Any", True
         if isinstance(types, list):
             type_list = cast(list[str], types)
-            parts = [
-                self._single({**schema, "type": t}, where) for t in type_list if t != "null"
-            ]
+            parts = [self._single({**schema, "type": t}, where) for t in type_list if t != "null"]
             return _union(parts) + (" | None" if "null" in type_list else ""), "null" in type_list
         return self._single(schema, where), False
 

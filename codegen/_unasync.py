@@ -51,5 +51,7 @@ def unused_replacements(root: Path) -> list[str]:
     for src_dir, _ in TREES:
         for src in (root / src_dir).rglob("*.py"):
             with src.open("rb") as fh:
-                names.update(t.string for t in tokenize.tokenize(fh.readline) if t.type == tokenize.NAME)
+                names.update(
+                    t.string for t in tokenize.tokenize(fh.readline) if t.type == tokenize.NAME
+                )
     return sorted(k for k in REPLACEMENTS if k not in names)

@@ -24,8 +24,11 @@ REPLACEMENTS: Final[dict[str, str]] = {
     # httpx's twins, named through the shim so the source never spells `httpx.AsyncClient`.
     "AsyncHTTPClient": "HTTPClient",
     "aiter_bytes": "iter_bytes",
+    "aread": "read",
     "aclose": "close",
-    # The shim's sleep and the tenacity loop of the retry layer.
+    # The shim's twins (see src/ollama_service/_compat.py) and the retry layer's tenacity loop.
+    "async_iter_file": "iter_file",
+    "async_release_abandoned": "release_abandoned",
     "async_retrying": "retrying",
     # Module paths inside the package and the tests.
     "_async": "_sync",

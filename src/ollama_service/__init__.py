@@ -1,0 +1,106 @@
+"""ollama-service: a typed, fast, fault-tolerant SDK for the Ollama REST API.
+
+Two layers:
+
+- `AsyncClient` / `Client`: every native endpoint, with the official `ollama` library's method
+  names and arguments, msgspec structs in and out, retries, timeouts and typed errors.
+- `OllamaService` / `SyncOllamaService`: the application-facing API (text in, text out),
+  configured from the environment.
+
+Importing the package does no I/O, reads no environment variable and does not import
+pydantic; settings load when first needed.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ollama_service._async.client import AsyncClient
+from ollama_service._async.streams import AsyncStream
+from ollama_service._errors import (
+    OllamaConnectionError,
+    OllamaDecodeError,
+    OllamaModelNotFoundError,
+    OllamaRequestError,
+    OllamaResponseError,
+    OllamaServerBusyError,
+    OllamaServiceError,
+    OllamaStreamError,
+    OllamaTimeoutError,
+    RequestError,
+    ResponseError,
+)
+from ollama_service._structured import parse_structured
+from ollama_service._sync.client import Client
+from ollama_service._sync.streams import Stream
+from ollama_service._version import __version__
+from ollama_service.types import (
+    ChatResponse,
+    EmbeddingsResponse,
+    EmbedResponse,
+    GenerateResponse,
+    ListResponse,
+    Message,
+    Options,
+    ProcessResponse,
+    ProgressResponse,
+    ShowResponse,
+    StatusResponse,
+    Tool,
+    ToolCall,
+    VersionResponse,
+)
+
+if TYPE_CHECKING:
+    from ollama_service._settings import OllamaSettings, get_settings
+
+__all__ = [
+    "AsyncClient",
+    "AsyncStream",
+    "ChatResponse",
+    "Client",
+    "EmbedResponse",
+    "EmbeddingsResponse",
+    "GenerateResponse",
+    "ListResponse",
+    "Message",
+    "OllamaConnectionError",
+    "OllamaDecodeError",
+    "OllamaModelNotFoundError",
+    "OllamaRequestError",
+    "OllamaResponseError",
+    "OllamaServerBusyError",
+    "OllamaServiceError",
+    "OllamaSettings",
+    "OllamaStreamError",
+    "OllamaTimeoutError",
+    "Options",
+    "ProcessResponse",
+    "ProgressResponse",
+    "RequestError",
+    "ResponseError",
+    "ShowResponse",
+    "StatusResponse",
+    "Stream",
+    "Tool",
+    "ToolCall",
+    "VersionResponse",
+    "__version__",
+    "get_settings",
+    "parse_structured",
+]
+
+# Names whose modules import pydantic: loaded on first access, so `import ollama_service`
+# stays cheap for code that never reads settings.
+_LAZY = {"OllamaSettings": "ollama_service._settings", "get_settings": "ollama_service._settings"}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'ollama_service' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value

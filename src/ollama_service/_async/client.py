@@ -1,0 +1,884 @@
+"""`AsyncClient`: every native Ollama endpoint, typed, with retries, timeouts and typed errors.
+
+This file is the source of `Client` too: `nox -s generate` derives `_sync/client.py` from it
+with unasync, so write nothing here that a token rename cannot turn into blocking code (the
+exceptions live in `ollama_service._compat`).
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+from collections.abc import AsyncIterable, Callable, Mapping, Sequence
+from pathlib import Path
+from time import perf_counter
+from types import TracebackType
+from typing import Any, Literal, TypeVar, overload
+
+import httpx
+
+from ollama_service._async.streams import AsyncStream
+from ollama_service._compat import AsyncHTTPClient, async_iter_file
+from ollama_service._constants import ENV_API_KEY
+from ollama_service._decode import decode_item
+from ollama_service._errors import (
+    OllamaRequestError,
+    OllamaResponseError,
+    error_from_response,
+    map_transport_errors,
+)
+from ollama_service._host import resolve_base_url
+from ollama_service._logging import log_request, log_retry
+from ollama_service._pool import build_headers, build_limits, build_timeout, redact_headers
+from ollama_service._request import (
+    NOT_GIVEN,
+    FormatInput,
+    ImageInput,
+    KeepAliveInput,
+    NotGiven,
+    ThinkInput,
+    ToolInput,
+    blob_digest,
+    blob_path,
+    encode_body,
+    encode_images,
+    file_digest,
+    normalize_format,
+    normalize_keep_alive,
+    normalize_messages,
+    normalize_options,
+    normalize_think,
+    normalize_tools,
+    require_model,
+    unset_if_none,
+)
+from ollama_service._retry import async_retrying, parse_retry_after, retry_policies
+from ollama_service.types import (
+    ChatRequest,
+    ChatResponse,
+    CopyRequest,
+    CreateRequest,
+    DeleteRequest,
+    EmbeddingsRequest,
+    EmbeddingsResponse,
+    EmbedRequest,
+    EmbedResponse,
+    GenerateRequest,
+    GenerateResponse,
+    ListResponse,
+    Message,
+    Options,
+    ProcessResponse,
+    ProgressResponse,
+    PullRequest,
+    PushRequest,
+    ShowRequest,
+    ShowResponse,
+    StatusResponse,
+    VersionResponse,
+)
+from ollama_service.types._base import Operation
+from ollama_service.types._operations import (
+    BLOB_EXISTS,
+    CHAT,
+    COPY,
+    CREATE,
+    CREATE_BLOB,
+    DELETE,
+    EMBED,
+    EMBEDDINGS,
+    GENERATE,
+    HEALTH,
+    LIST,
+    PS,
+    PULL,
+    PUSH,
+    SHOW,
+    VERSION,
+)
+
+__all__ = ["AsyncClient"]
+
+T = TypeVar("T")
+_C = TypeVar("_C", bound="AsyncClient")
+_SUCCESS = StatusResponse(status="success")
+
+
+class AsyncClient:
+    """An async client for one Ollama server, with a pooled connection per client.
+
+    Method names and arguments are those of the official `ollama.AsyncClient`, so switching
+    is an import change. Unlike it, calls have timeouts and retries by default, every failure
+    is an `OllamaServiceError` subclass, and replies are msgspec structs (which still support
+    `resp["field"]`).
+
+    A client (and its pool) belongs to the event loop it is first used on; create one per
+    loop. Close it with `await client.close()` or `async with AsyncClient() as client:`.
+
+    Args:
+        host: Server URL; `OLLAMA_BASE_URL`, then `OLLAMA_HOST`, then `http://127.0.0.1:11434`
+            when omitted. Parsed as the official clients parse `OLLAMA_HOST`.
+        timeout: Read timeout in seconds (None: wait forever), or an `httpx.Timeout` for every
+            phase. Connect, write and pool bounds have their own defaults.
+        max_retries: Retries after the first attempt (0 disables them). Default: 2 (1 for
+            `pull`).
+        retry_min_backoff: First backoff delay in seconds; it doubles up to `retry_max_backoff`.
+        retry_max_backoff: Ceiling of the backoff delay in seconds.
+        max_connections: Kept-alive connections; the pool allows twice as many in total.
+        headers: Extra headers for every request; they override ours.
+        api_key: Sent as `Authorization: Bearer ...`; defaults to `OLLAMA_API_KEY`.
+        http_client: Your own `httpx.AsyncClient` (proxies, mTLS, tests). It is used as is,
+            and never closed by us.
+        transport: An httpx transport for the client we create (ignored with `http_client`).
+        follow_redirects: As in httpx; on by default, as in the official client.
+        **kwargs: Passed to the `httpx.AsyncClient` we create (`verify`, `proxy`, `auth`, ...).
+
+    Raises:
+        OllamaRequestError: A bad host, timeout, retry or pool setting (the message names it).
+    """
+
+    def __init__(
+        self,
+        host: str | None = None,
+        *,
+        timeout: float | httpx.Timeout | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        retry_min_backoff: float | None = None,
+        retry_max_backoff: float | None = None,
+        max_connections: int | None = None,
+        headers: Mapping[str, str] | None = None,
+        api_key: str | None = None,
+        http_client: httpx.AsyncClient | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        follow_redirects: bool = True,
+        **kwargs: Any,
+    ) -> None:
+        self._base_url = resolve_base_url(host)
+        key = api_key if api_key is not None else os.environ.get(ENV_API_KEY) or None
+        all_headers = build_headers(api_key=key, headers=headers)
+        self._policy, self._pull_policy = retry_policies(
+            max_retries, min_backoff=retry_min_backoff, max_backoff=retry_max_backoff
+        )
+        resolved_timeout = (
+            build_timeout() if isinstance(timeout, NotGiven) else build_timeout(timeout)
+        )
+        if http_client is None:
+            limits = build_limits() if max_connections is None else build_limits(max_connections)
+            http_client = AsyncHTTPClient(
+                timeout=resolved_timeout,
+                limits=limits,
+                headers=all_headers,
+                transport=transport,
+                follow_redirects=follow_redirects,
+                **kwargs,
+            )
+            self._owns_http = True
+            self._request_headers: dict[str, str] | None = None
+            self._request_timeout: httpx.Timeout | None = None
+        else:
+            self._owns_http = False
+            self._request_headers = all_headers
+            self._request_timeout = None if isinstance(timeout, NotGiven) else resolved_timeout
+        self._http = http_client
+
+    # --- Configuration ------------------------------------------------------------------
+
+    @property
+    def base_url(self) -> str:
+        """The server URL every request goes to."""
+        return self._base_url
+
+    def with_options(
+        self: _C,
+        *,
+        timeout: float | httpx.Timeout | NotGiven | None = NOT_GIVEN,
+        max_retries: int | NotGiven | None = NOT_GIVEN,
+    ) -> _C:
+        """Return a client with other timeout or retry settings that shares this one's pool.
+
+        Use it per call (`await client.with_options(max_retries=0).generate(...)`). Closing
+        the copy does not close the pool; closing the original does.
+        """
+        clone = copy.copy(self)
+        clone._owns_http = False
+        if not isinstance(timeout, NotGiven):
+            clone._request_timeout = build_timeout(timeout)
+        if not isinstance(max_retries, NotGiven):
+            clone._policy, clone._pull_policy = retry_policies(
+                max_retries,
+                min_backoff=self._policy.min_backoff,
+                max_backoff=self._policy.max_backoff,
+            )
+        return clone
+
+    # --- Transport ----------------------------------------------------------------------
+
+    async def _send(
+        self,
+        op: Operation[Any],
+        *,
+        body: bytes | None = None,
+        upload: Callable[[], AsyncIterable[bytes]] | None = None,
+        path: str | None = None,
+        model: str | None = None,
+        stream: bool = False,
+    ) -> httpx.Response:
+        """Send one request under the retry policy; return the response (read unless `stream`).
+
+        Statuses >= 400 become typed errors here, inside the retry loop, so 503 and 429 are
+        retried; a streamed response is returned before its first line, and nothing after
+        that point is ever retried.
+        """
+        url = self._base_url + (path or op.path)
+        policy = self._pull_policy if op is PULL else self._policy
+        if policy.max_attempts == 1:
+            return await self._send_once(op, url, body, upload, model, stream, 1)
+
+        def on_retry(attempt: int, error: BaseException, delay: float) -> None:
+            log_retry(method=op.method, path=op.path, attempt=attempt, delay=delay, error=error)
+
+        async for attempt in async_retrying(policy, idempotent=op.idempotent, on_retry=on_retry):
+            with attempt:
+                number = attempt.retry_state.attempt_number
+                return await self._send_once(op, url, body, upload, model, stream, number)
+        raise AssertionError("unreachable: the retry loop returns or raises")  # pragma: no cover
+
+    async def _send_once(
+        self,
+        op: Operation[Any],
+        url: str,
+        body: bytes | None,
+        upload: Callable[[], AsyncIterable[bytes]] | None,
+        model: str | None,
+        stream: bool,
+        attempt: int,
+    ) -> httpx.Response:
+        request = self._http.build_request(
+            op.method,
+            url,
+            content=upload() if upload is not None else body,
+            headers=self._request_headers,
+            timeout=httpx.USE_CLIENT_DEFAULT
+            if self._request_timeout is None
+            else self._request_timeout,
+        )
+        started = perf_counter()
+        status: int | None = None
+        try:
+            with map_transport_errors(url):
+                response = await self._http.send(request, stream=True)
+                status = response.status_code
+                if stream and status < 400:
+                    return response
+                try:
+                    await response.aread()
+                finally:
+                    await response.aclose()
+        finally:
+            log_request(
+                method=op.method,
+                path=op.path,
+                status=status,
+                duration_ms=(perf_counter() - started) * 1000.0,
+                attempt=attempt,
+                model=model,
+            )
+        if status >= 400:
+            raise error_from_response(
+                status,
+                response.content,
+                model=model,
+                retry_after=parse_retry_after(response.headers.get("retry-after")),
+            )
+        return response
+
+    async def _json(
+        self, op: Operation[T], body: bytes | None = None, model: str | None = None
+    ) -> T:
+        response = await self._send(op, body=body, model=model)
+        assert op.decoder is not None
+        return decode_item(response.content, op.decoder)
+
+    @overload
+    async def _streamable(
+        self, op: Operation[T], body: bytes, model: str | None, stream: Literal[True]
+    ) -> AsyncStream[T]: ...
+    @overload
+    async def _streamable(
+        self, op: Operation[T], body: bytes, model: str | None, stream: Literal[False]
+    ) -> T: ...
+    @overload
+    async def _streamable(
+        self, op: Operation[T], body: bytes, model: str | None, stream: bool
+    ) -> T | AsyncStream[T]: ...
+    async def _streamable(
+        self, op: Operation[T], body: bytes, model: str | None, stream: bool
+    ) -> T | AsyncStream[T]:
+        if not stream:
+            return await self._json(op, body, model)
+        response = await self._send(op, body=body, model=model, stream=True)
+        return AsyncStream(response, op, model=model)
+
+    # --- Generation -----------------------------------------------------------------------
+
+    @overload
+    async def generate(
+        self,
+        model: str = "",
+        prompt: str | None = None,
+        suffix: str | None = None,
+        *,
+        system: str | None = None,
+        template: str | None = None,
+        context: Sequence[int] | None = None,
+        stream: Literal[False] = False,
+        think: ThinkInput | None = None,
+        logprobs: bool | None = None,
+        top_logprobs: int | None = None,
+        raw: bool | None = None,
+        format: FormatInput | None = None,
+        images: Sequence[ImageInput] | None = None,
+        options: Mapping[str, Any] | Options | None = None,
+        keep_alive: KeepAliveInput | None = None,
+        truncate: bool | None = None,
+        shift: bool | None = None,
+    ) -> GenerateResponse: ...
+    @overload
+    async def generate(
+        self,
+        model: str = "",
+        prompt: str | None = None,
+        suffix: str | None = None,
+        *,
+        system: str | None = None,
+        template: str | None = None,
+        context: Sequence[int] | None = None,
+        stream: Literal[True],
+        think: ThinkInput | None = None,
+        logprobs: bool | None = None,
+        top_logprobs: int | None = None,
+        raw: bool | None = None,
+        format: FormatInput | None = None,
+        images: Sequence[ImageInput] | None = None,
+        options: Mapping[str, Any] | Options | None = None,
+        keep_alive: KeepAliveInput | None = None,
+        truncate: bool | None = None,
+        shift: bool | None = None,
+    ) -> AsyncStream[GenerateResponse]: ...
+    async def generate(
+        self,
+        model: str = "",
+        prompt: str | None = None,
+        suffix: str | None = None,
+        *,
+        system: str | None = None,
+        template: str | None = None,
+        context: Sequence[int] | None = None,
+        stream: bool = False,
+        think: ThinkInput | None = None,
+        logprobs: bool | None = None,
+        top_logprobs: int | None = None,
+        raw: bool | None = None,
+        format: FormatInput | None = None,
+        images: Sequence[ImageInput] | None = None,
+        options: Mapping[str, Any] | Options | None = None,
+        keep_alive: KeepAliveInput | None = None,
+        truncate: bool | None = None,
+        shift: bool | None = None,
+    ) -> GenerateResponse | AsyncStream[GenerateResponse]:
+        """Generate a completion for a prompt (POST /api/generate).
+
+        With no prompt, the server only loads the model (and unloads it with `keep_alive=0`).
+
+        Args:
+            model: Model name, e.g. `llama3.2`.
+            prompt: The prompt.
+            suffix: Text after the completion (fill-in-the-middle models).
+            system: Overrides the model's system prompt.
+            template: Overrides the model's prompt template.
+            context: Token context from an earlier reply (deprecated by the server).
+            stream: Return an `AsyncStream` of partial replies instead of one reply.
+            think: Thinking on/off, or a level (`low`, `medium`, `high`, `max`).
+            logprobs: Return log probabilities of the output tokens.
+            top_logprobs: How many alternatives per token (0-20) with `logprobs`.
+            raw: Send the prompt without templating.
+            format: `"json"`, a JSON Schema dict, or a msgspec Struct type (its schema is sent;
+                decode the reply with `ollama_service.parse_structured`).
+            images: Paths, bytes or base64 strings, for vision models.
+            options: Runtime options (dict or `Options`); unknown keys are rejected.
+            keep_alive: How long the model stays loaded: seconds, a duration like `"5m"`, or a
+                `timedelta`; negative keeps it loaded, 0 unloads it.
+            truncate: Truncate the prompt to fit the context (server default: true).
+            shift: Shift the context instead of failing at its limit (server default: true).
+
+        Returns:
+            The whole reply, or with `stream=True` an `AsyncStream[GenerateResponse]`.
+
+        Raises:
+            OllamaRequestError: An argument is invalid (nothing was sent).
+            OllamaModelNotFoundError: The model is not installed.
+            OllamaConnectionError: The server could not be reached (or timed out).
+            OllamaResponseError: Any other error status.
+            OllamaStreamError: The stream reported an error or ended early.
+        """
+        name = require_model(model)
+        request = GenerateRequest(
+            model=name,
+            prompt=unset_if_none(prompt),
+            suffix=unset_if_none(suffix),
+            system=unset_if_none(system),
+            template=unset_if_none(template),
+            context=unset_if_none(None if context is None else list(context)),
+            stream=stream,
+            think=normalize_think(think),
+            logprobs=unset_if_none(logprobs),
+            top_logprobs=unset_if_none(top_logprobs),
+            raw=unset_if_none(raw),
+            format=normalize_format(format),
+            images=encode_images(images),
+            options=normalize_options(options),
+            keep_alive=normalize_keep_alive(keep_alive),
+            truncate=unset_if_none(truncate),
+            shift=unset_if_none(shift),
+        )
+        return await self._streamable(GENERATE, encode_body(request), name, stream)
+
+    @overload
+    async def chat(
+        self,
+        model: str = "",
+        messages: Sequence[Mapping[str, Any] | Message] | None = None,
+        *,
+        tools: Sequence[ToolInput] | None = None,
+        stream: Literal[False] = False,
+        think: ThinkInput | None = None,
+        logprobs: bool | None = None,
+        top_logprobs: int | None = None,
+        format: FormatInput | None = None,
+        options: Mapping[str, Any] | Options | None = None,
+        keep_alive: KeepAliveInput | None = None,
+        truncate: bool | None = None,
+        shift: bool | None = None,
+    ) -> ChatResponse: ...
+    @overload
+    async def chat(
+        self,
+        model: str = "",
+        messages: Sequence[Mapping[str, Any] | Message] | None = None,
+        *,
+        tools: Sequence[ToolInput] | None = None,
+        stream: Literal[True],
+        think: ThinkInput | None = None,
+        logprobs: bool | None = None,
+        top_logprobs: int | None = None,
+        format: FormatInput | None = None,
+        options: Mapping[str, Any] | Options | None = None,
+        keep_alive: KeepAliveInput | None = None,
+        truncate: bool | None = None,
+        shift: bool | None = None,
+    ) -> AsyncStream[ChatResponse]: ...
+    async def chat(
+        self,
+        model: str = "",
+        messages: Sequence[Mapping[str, Any] | Message] | None = None,
+        *,
+        tools: Sequence[ToolInput] | None = None,
+        stream: bool = False,
+        think: ThinkInput | None = None,
+        logprobs: bool | None = None,
+        top_logprobs: int | None = None,
+        format: FormatInput | None = None,
+        options: Mapping[str, Any] | Options | None = None,
+        keep_alive: KeepAliveInput | None = None,
+        truncate: bool | None = None,
+        shift: bool | None = None,
+    ) -> ChatResponse | AsyncStream[ChatResponse]:
+        """Generate the next message of a chat (POST /api/chat).
+
+        With no messages, the server only loads the model (and unloads it with `keep_alive=0`).
+
+        Args:
+            model: Model name.
+            messages: The history: dicts or `Message` structs; message images may be paths,
+                bytes or base64 strings.
+            tools: Tools the model may call: JSON-schema dicts, `Tool` structs, or plain Python
+                functions (their signature and Google-style docstring become the schema).
+            stream: Return an `AsyncStream` of partial replies instead of one reply.
+            think: Thinking on/off, or a level (`low`, `medium`, `high`, `max`).
+            logprobs: Return log probabilities of the output tokens.
+            top_logprobs: How many alternatives per token (0-20) with `logprobs`.
+            format: `"json"`, a JSON Schema dict, or a msgspec Struct type.
+            options: Runtime options (dict or `Options`); unknown keys are rejected.
+            keep_alive: How long the model stays loaded (see `generate`).
+            truncate: Truncate the history to fit the context (server default: true).
+            shift: Shift the context instead of failing at its limit (server default: true).
+
+        Returns:
+            The reply, or with `stream=True` an `AsyncStream[ChatResponse]`. Tool-call
+            arguments are always objects, even when a model sends them as a JSON string.
+
+        Raises:
+            OllamaRequestError: An argument is invalid (nothing was sent).
+            OllamaModelNotFoundError: The model is not installed.
+            OllamaConnectionError: The server could not be reached (or timed out).
+            OllamaResponseError: Any other error status.
+            OllamaStreamError: The stream reported an error or ended early.
+        """
+        name = require_model(model)
+        request = ChatRequest(
+            model=name,
+            messages=normalize_messages(messages),
+            # The official client always sends a list; so do we, to put the same JSON on the wire.
+            tools=normalize_tools(tools or []),
+            stream=stream,
+            think=normalize_think(think),
+            logprobs=unset_if_none(logprobs),
+            top_logprobs=unset_if_none(top_logprobs),
+            format=normalize_format(format),
+            options=normalize_options(options),
+            keep_alive=normalize_keep_alive(keep_alive),
+            truncate=unset_if_none(truncate),
+            shift=unset_if_none(shift),
+        )
+        return await self._streamable(CHAT, encode_body(request), name, stream)
+
+    async def embed(
+        self,
+        model: str = "",
+        input: str | Sequence[str] = "",
+        truncate: bool | None = None,
+        options: Mapping[str, Any] | Options | None = None,
+        keep_alive: KeepAliveInput | None = None,
+        dimensions: int | None = None,
+    ) -> EmbedResponse:
+        """Embed one text or a list of texts (POST /api/embed); vectors are L2-normalized.
+
+        Args:
+            model: An embedding model.
+            input: A string, or a list of strings (one vector each, in order).
+            truncate: Truncate inputs to the context length (server default: true); with
+                false, an over-long input is an error.
+            options: Runtime options.
+            keep_alive: How long the model stays loaded (see `generate`).
+            dimensions: Cut vectors to this size (re-normalized by the server).
+
+        Returns:
+            The embeddings.
+
+        Raises:
+            OllamaRequestError: An argument is invalid (nothing was sent).
+            OllamaModelNotFoundError: The model is not installed.
+            OllamaConnectionError: The server could not be reached (or timed out).
+            OllamaResponseError: Any other error status.
+        """
+        name = require_model(model)
+        if not isinstance(input, str):
+            input = list(input)
+            if not all(isinstance(text, str) for text in input):
+                raise OllamaRequestError("input must be a string or a list of strings")
+        request = EmbedRequest(
+            model=name,
+            input=input,
+            truncate=unset_if_none(truncate),
+            options=normalize_options(options),
+            keep_alive=normalize_keep_alive(keep_alive),
+            dimensions=unset_if_none(dimensions),
+        )
+        return await self._json(EMBED, encode_body(request), name)
+
+    async def embeddings(
+        self,
+        model: str = "",
+        prompt: str | None = None,
+        options: Mapping[str, Any] | Options | None = None,
+        keep_alive: KeepAliveInput | None = None,
+    ) -> EmbeddingsResponse:
+        """Embed one prompt with the legacy endpoint (POST /api/embeddings); prefer `embed`.
+
+        Raises:
+            OllamaRequestError: An argument is invalid (nothing was sent).
+            OllamaModelNotFoundError: The model is not installed.
+            OllamaConnectionError: The server could not be reached (or timed out).
+            OllamaResponseError: Any other error status.
+        """
+        name = require_model(model)
+        request = EmbeddingsRequest(
+            model=name,
+            prompt=unset_if_none(prompt),
+            options=normalize_options(options),
+            keep_alive=normalize_keep_alive(keep_alive),
+        )
+        return await self._json(EMBEDDINGS, encode_body(request), name)
+
+    # --- Models ---------------------------------------------------------------------------
+
+    async def list(self) -> ListResponse:
+        """List the models installed on the server (GET /api/tags)."""
+        return await self._json(LIST)
+
+    async def ps(self) -> ProcessResponse:
+        """List the models loaded in memory (GET /api/ps)."""
+        return await self._json(PS)
+
+    async def show(self, model: str, *, verbose: bool | None = None) -> ShowResponse:
+        """Show a model's details, template, parameters and capabilities (POST /api/show).
+
+        Args:
+            model: Model name.
+            verbose: Include large arrays (tokenizer vocabularies) in `model_info`.
+
+        Raises:
+            OllamaModelNotFoundError: The model is not installed.
+        """
+        name = require_model(model)
+        request = ShowRequest(model=name, verbose=unset_if_none(verbose))
+        return await self._json(SHOW, encode_body(request), name)
+
+    @overload
+    async def pull(
+        self, model: str, *, insecure: bool = False, stream: Literal[False] = False
+    ) -> ProgressResponse: ...
+    @overload
+    async def pull(
+        self, model: str, *, insecure: bool = False, stream: Literal[True]
+    ) -> AsyncStream[ProgressResponse]: ...
+    async def pull(
+        self, model: str, *, insecure: bool = False, stream: bool = False
+    ) -> ProgressResponse | AsyncStream[ProgressResponse]:
+        """Download a model from a registry (POST /api/pull).
+
+        Args:
+            model: Model name.
+            insecure: Allow a registry over plain HTTP.
+            stream: Return an `AsyncStream` of progress items instead of the last one.
+
+        Returns:
+            The final progress item (`status == "success"`), or the stream of them.
+
+        Raises:
+            OllamaStreamError: The registry has no such model (reported inside the stream).
+            OllamaResponseError: The server refused the request.
+        """
+        name = require_model(model)
+        request = PullRequest(model=name, insecure=insecure, stream=stream)
+        return await self._streamable(PULL, encode_body(request), name, stream)
+
+    @overload
+    async def push(
+        self, model: str, *, insecure: bool = False, stream: Literal[False] = False
+    ) -> ProgressResponse: ...
+    @overload
+    async def push(
+        self, model: str, *, insecure: bool = False, stream: Literal[True]
+    ) -> AsyncStream[ProgressResponse]: ...
+    async def push(
+        self, model: str, *, insecure: bool = False, stream: bool = False
+    ) -> ProgressResponse | AsyncStream[ProgressResponse]:
+        """Upload a model to a registry (POST /api/push); needs an ollama.com key.
+
+        Returns:
+            The final progress item, or with `stream=True` the stream of them.
+        """
+        name = require_model(model)
+        request = PushRequest(model=name, insecure=insecure, stream=stream)
+        return await self._streamable(PUSH, encode_body(request), name, stream)
+
+    @overload
+    async def create(
+        self,
+        model: str,
+        quantize: str | None = None,
+        from_: str | None = None,
+        files: Mapping[str, str] | None = None,
+        adapters: Mapping[str, str] | None = None,
+        template: str | None = None,
+        license: str | Sequence[str] | None = None,
+        system: str | None = None,
+        parameters: Mapping[str, Any] | Options | None = None,
+        messages: Sequence[Mapping[str, Any] | Message] | None = None,
+        *,
+        stream: Literal[False] = False,
+    ) -> ProgressResponse: ...
+    @overload
+    async def create(
+        self,
+        model: str,
+        quantize: str | None = None,
+        from_: str | None = None,
+        files: Mapping[str, str] | None = None,
+        adapters: Mapping[str, str] | None = None,
+        template: str | None = None,
+        license: str | Sequence[str] | None = None,
+        system: str | None = None,
+        parameters: Mapping[str, Any] | Options | None = None,
+        messages: Sequence[Mapping[str, Any] | Message] | None = None,
+        *,
+        stream: Literal[True],
+    ) -> AsyncStream[ProgressResponse]: ...
+    async def create(
+        self,
+        model: str,
+        quantize: str | None = None,
+        from_: str | None = None,
+        files: Mapping[str, str] | None = None,
+        adapters: Mapping[str, str] | None = None,
+        template: str | None = None,
+        license: str | Sequence[str] | None = None,
+        system: str | None = None,
+        parameters: Mapping[str, Any] | Options | None = None,
+        messages: Sequence[Mapping[str, Any] | Message] | None = None,
+        *,
+        stream: bool = False,
+    ) -> ProgressResponse | AsyncStream[ProgressResponse]:
+        """Create a model from another model, from uploaded blobs, or by quantizing (POST /api/create).
+
+        Args:
+            model: Name of the new model.
+            quantize: Quantization type such as `q4_K_M` (source must be F16/BF16/F32).
+            from_: An existing model to build on (sent as `from`; pulled if missing).
+            files: File name → blob digest, uploaded beforehand with `create_blob`.
+            adapters: LoRA adapter file name → blob digest.
+            template: Prompt template.
+            license: Licence text, or several.
+            system: System prompt.
+            parameters: Default runtime options of the new model.
+            messages: A conversation baked into the model.
+            stream: Return an `AsyncStream` of progress items instead of the last one.
+
+        Returns:
+            The final progress item (`status == "success"`), or the stream of them.
+        """
+        name = require_model(model)
+        if from_ is None and not files:
+            raise OllamaRequestError("create needs from_ (a base model) or files (uploaded blobs)")
+        request = CreateRequest(
+            model=name,
+            quantize=unset_if_none(quantize),
+            from_=unset_if_none(from_),
+            files=unset_if_none(None if files is None else dict(files)),
+            adapters=unset_if_none(None if adapters is None else dict(adapters)),
+            template=unset_if_none(template),
+            license=unset_if_none(
+                license if license is None or isinstance(license, str) else list(license)
+            ),
+            system=unset_if_none(system),
+            parameters=normalize_options(parameters),
+            messages=normalize_messages(messages),
+            stream=stream,
+        )
+        return await self._streamable(CREATE, encode_body(request), name, stream)
+
+    async def copy(self, source: str, destination: str) -> StatusResponse:
+        """Copy a model under a new name (POST /api/copy).
+
+        Returns:
+            `StatusResponse(status="success")` (the server's reply has no body).
+
+        Raises:
+            OllamaModelNotFoundError: `source` is not installed.
+        """
+        request = CopyRequest(
+            source=require_model(source, "source"),
+            destination=require_model(destination, "destination"),
+        )
+        await self._send(COPY, body=encode_body(request), model=source)
+        return _SUCCESS
+
+    async def delete(self, model: str) -> StatusResponse:
+        """Delete a model and the layers nothing else uses (DELETE /api/delete).
+
+        Returns:
+            `StatusResponse(status="success")` (the server's reply has no body).
+
+        Raises:
+            OllamaModelNotFoundError: The model is not installed.
+        """
+        name = require_model(model)
+        await self._send(DELETE, body=encode_body(DeleteRequest(model=name)), model=name)
+        return _SUCCESS
+
+    # --- Blobs ----------------------------------------------------------------------------
+
+    async def blob_exists(self, digest: str) -> bool:
+        """Whether this server already has a blob (HEAD /api/blobs/{digest})."""
+        try:
+            await self._send(BLOB_EXISTS, path=blob_path(digest))
+        except OllamaResponseError as exc:
+            if exc.status_code == 404:
+                return False
+            raise
+        return True
+
+    async def create_blob(self, path: str | os.PathLike[str] | bytes) -> str:
+        """Upload a file (or bytes) as a blob, unless the server has it already.
+
+        The file is hashed, checked with HEAD, and streamed in chunks only when missing.
+
+        Args:
+            path: A file path, or the blob's bytes.
+
+        Returns:
+            The digest, `sha256:<hex>`, to use in `create(files=...)`.
+
+        Raises:
+            OllamaRequestError: The file does not exist or cannot be read.
+        """
+        if isinstance(path, bytes):
+            data = path
+            digest = blob_digest(data)
+
+            async def upload() -> AsyncIterable[bytes]:
+                yield data
+
+        else:
+            file = Path(path)
+            digest = file_digest(file)
+
+            def upload() -> AsyncIterable[bytes]:
+                return async_iter_file(file)
+
+        if not await self.blob_exists(digest):
+            await self._send(CREATE_BLOB, upload=upload, path=blob_path(digest))
+        return digest
+
+    # --- Server ---------------------------------------------------------------------------
+
+    async def version(self) -> VersionResponse:
+        """The server's version (GET /api/version)."""
+        return await self._json(VERSION)
+
+    async def health(self) -> bool:
+        """Whether the server answers its liveness check (GET /).
+
+        Returns:
+            True when it answers 200.
+
+        Raises:
+            OllamaConnectionError: It cannot be reached (use `OllamaService.health_check` for a
+                version that never raises).
+        """
+        response = await self._send(HEALTH)
+        return response.status_code == 200
+
+    # --- Lifecycle ------------------------------------------------------------------------
+
+    async def close(self) -> None:
+        """Close the connection pool, unless it belongs to an `http_client` you passed in."""
+        if self._owns_http:
+            await self._http.aclose()
+
+    async def __aenter__(self: _C) -> _C:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    def __repr__(self) -> str:
+        headers = redact_headers(self._request_headers or dict(self._http.headers))
+        auth = " authorization=***" if "authorization" in {k.lower() for k in headers} else ""
+        return f"<{type(self).__name__} base_url={self._base_url!r}{auth}>"

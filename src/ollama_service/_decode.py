@@ -1,0 +1,78 @@
+"""Decode one reply body or stream line into its typed struct, tolerating one known quirk.
+
+Some models (and proxies in front of Ollama) send tool-call `arguments` as a JSON *string*
+rather than an object. The typed decode rejects that; only then, off the hot path, the line
+is decoded loosely, each string argument parsed into an object, and the result converted to
+the struct. Well-formed lines cost one decode, as before.
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar, cast
+
+import msgspec
+
+from ollama_service._errors import OllamaDecodeError
+from ollama_service._ndjson import decode_line
+
+__all__ = ["decode_item", "repair_tool_arguments"]
+
+T = TypeVar("T")
+
+
+def decode_item(data: bytes, decoder: msgspec.json.Decoder[T]) -> T:
+    """Decode `data` with the operation's decoder.
+
+    Raises:
+        OllamaStreamError: The line is an `{"error": ...}` object.
+        OllamaDecodeError: The data is not valid JSON of the expected shape (the message names
+            the field path and shows the start of the data).
+    """
+    try:
+        return decode_line(data, decoder, _type_name(decoder))
+    except OllamaDecodeError:
+        loose = _loads(data)
+        if loose is None or not repair_tool_arguments(loose):
+            raise
+        converted: T = msgspec.convert(loose, decoder.type)
+        return converted
+
+
+def _type_name(decoder: msgspec.json.Decoder[Any]) -> str:
+    return getattr(decoder.type, "__name__", str(decoder.type))
+
+
+def _loads(data: bytes) -> Any:
+    try:
+        return msgspec.json.decode(data)
+    except msgspec.DecodeError:
+        return None
+
+
+def repair_tool_arguments(obj: Any) -> bool:
+    """Parse string tool-call arguments (in `message.tool_calls` or `tool_calls`) in place.
+
+    Returns:
+        True when at least one argument string was turned into an object.
+    """
+    if not isinstance(obj, dict):
+        return False
+    body = cast(dict[str, Any], obj)
+    message = body.get("message")
+    calls: list[Any] = []
+    for holder in (body, message):
+        if isinstance(holder, dict):
+            found = cast(dict[str, Any], holder).get("tool_calls")
+            if isinstance(found, list):
+                calls.extend(found)  # pyright: ignore[reportUnknownArgumentType]
+    repaired = False
+    for call in calls:
+        function = call.get("function") if isinstance(call, dict) else None
+        if isinstance(function, dict):
+            args = cast(dict[str, Any], function).get("arguments")
+            if isinstance(args, str):
+                parsed = _loads(args.encode())
+                if isinstance(parsed, dict):
+                    function["arguments"] = parsed
+                    repaired = True
+    return repaired

@@ -1,0 +1,522 @@
+"""Request building: turning what callers pass into what the server accepts.
+
+Everything here is pure and runs before a request is sent, so bad input fails with an
+`OllamaRequestError` that names the argument, and the server never sees a body it would
+reject. It accepts what users of the official library pass (paths, bytes or base64 for
+images; dicts, structs or plain functions for tools; dicts or `Options`) and a little more
+(a msgspec Struct type as `format`, a `timedelta` as `keep_alive`).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import difflib
+import enum
+import hashlib
+import inspect
+import math
+import os
+import re
+import types
+import typing
+from collections.abc import Callable, Mapping, Sequence
+from datetime import timedelta
+from pathlib import Path
+from typing import Any, Literal, TypeAlias, Union, get_args, get_origin
+
+import msgspec
+from msgspec import UNSET, UnsetType
+
+from ._errors import OllamaRequestError
+from .types import (
+    Format,
+    Message,
+    Options,
+    Think,
+    Tool,
+    ToolFunction,
+    ToolFunctionParameters,
+    ToolProperty,
+)
+
+__all__ = [
+    "NOT_GIVEN",
+    "FormatInput",
+    "ImageInput",
+    "KeepAliveInput",
+    "NotGiven",
+    "ThinkInput",
+    "ToolInput",
+    "blob_digest",
+    "blob_path",
+    "file_digest",
+    "encode_body",
+    "encode_image",
+    "encode_images",
+    "function_to_tool",
+    "normalize_format",
+    "normalize_keep_alive",
+    "normalize_messages",
+    "normalize_options",
+    "normalize_think",
+    "normalize_tools",
+    "require_model",
+    "struct_schema",
+    "unset_if_none",
+]
+
+ImageInput: TypeAlias = "str | bytes | os.PathLike[str]"
+KeepAliveInput: TypeAlias = "float | str | timedelta"
+ThinkInput: TypeAlias = "bool | Literal['low', 'medium', 'high', 'max']"
+FormatInput: TypeAlias = "Literal['', 'json'] | Mapping[str, Any] | type[msgspec.Struct]"
+ToolInput: TypeAlias = "Mapping[str, Any] | Tool | Callable[..., Any]"
+
+_V = typing.TypeVar("_V")
+
+THINK_LEVELS: typing.Final = ("low", "medium", "high", "max")
+# Go's time.ParseDuration grammar, which the server uses for string keep_alive values.
+_GO_DURATION = re.compile(r"^[-+]?((\d+(\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h))+$")
+_IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".gif", ".bmp")
+_OPTION_KEYS = frozenset(Options.__struct_encode_fields__)
+
+
+def require_model(model: object, argument: str = "model") -> str:
+    """Return `model` if it is a non-empty string, else raise naming the argument."""
+    if not isinstance(model, str):
+        raise OllamaRequestError(f"{argument} must be a string, not {type(model).__name__}")
+    if not model.strip():
+        raise OllamaRequestError(f"{argument} must not be empty: name a model, e.g. 'llama3.2'")
+    return model
+
+
+def encode_image(image: ImageInput, argument: str = "images") -> str:
+    """Return one image as the bare base64 string the server expects.
+
+    Args:
+        image: A path (str or PathLike), raw bytes, or a base64 string.
+        argument: The argument name used in error messages.
+
+    Raises:
+        OllamaRequestError: A path that does not exist, or a string that is neither an
+            existing path nor valid base64.
+    """
+    if isinstance(image, (bytes, bytearray, memoryview)):
+        return base64.b64encode(image).decode("ascii")
+    if isinstance(image, os.PathLike):
+        return _read_image(Path(image), argument)
+    if not isinstance(image, str):
+        raise OllamaRequestError(
+            f"{argument}: expected a path, bytes or a base64 string, not {type(image).__name__}"
+        )
+    if len(image) < 4096:
+        path = Path(image)
+        try:
+            is_file = path.is_file()
+        except (OSError, ValueError):
+            is_file = False
+        if is_file:
+            return _read_image(path, argument)
+        if image.lower().endswith(_IMAGE_SUFFIXES) or os.sep in image:
+            raise OllamaRequestError(f"{argument}: image file not found: {image!r}")
+    data = image.split(",", 1)[1] if image.startswith("data:") else image
+    try:
+        base64.b64decode(data, validate=True)
+    except (binascii.Error, ValueError):
+        raise OllamaRequestError(
+            f"{argument}: {image[:40]!r} is neither an existing file nor valid base64"
+        ) from None
+    return data
+
+
+def _read_image(path: Path, argument: str) -> str:
+    try:
+        return base64.b64encode(path.read_bytes()).decode("ascii")
+    except FileNotFoundError:
+        raise OllamaRequestError(f"{argument}: image file not found: {str(path)!r}") from None
+    except OSError as exc:
+        raise OllamaRequestError(f"{argument}: cannot read image {str(path)!r}: {exc}") from exc
+
+
+def encode_images(
+    images: Sequence[ImageInput] | None, argument: str = "images"
+) -> list[str] | UnsetType:
+    """Encode every image (see `encode_image`); None or empty means "send no images"."""
+    if not images:
+        return UNSET
+    if isinstance(images, (str, bytes)):
+        raise OllamaRequestError(
+            f"{argument} must be a list of images, not a single {type(images).__name__}"
+        )
+    return [encode_image(image, f"{argument}[{i}]") for i, image in enumerate(images)]
+
+
+def normalize_keep_alive(value: KeepAliveInput | None) -> float | str | UnsetType:
+    """Return keep_alive in a form the server parses.
+
+    Numbers are seconds (negative: keep loaded forever; 0: unload now); a `timedelta` becomes
+    seconds; strings must be Go durations with a unit (`"5m"`, `"1h30m"`) or `"0"`, because
+    the server rejects `"300"` with a 400.
+    """
+    if value is None:
+        return UNSET
+    if isinstance(value, bool):
+        raise OllamaRequestError(
+            "keep_alive must be seconds, a duration string or a timedelta, not a bool"
+        )
+    if isinstance(value, timedelta):
+        seconds = value.total_seconds()
+        return int(seconds) if seconds.is_integer() else seconds
+    if isinstance(value, (int, float)):
+        if math.isnan(value) or math.isinf(value):
+            raise OllamaRequestError(f"keep_alive must be a finite number of seconds, not {value}")
+        return value
+    if isinstance(value, str):
+        text = value.strip()
+        if text == "0" or _GO_DURATION.match(text):
+            return text
+        hint = f"; did you mean {text}s or the number {text}?" if _is_number(text) else ""
+        raise OllamaRequestError(
+            f"keep_alive {value!r} is not a duration: use a number of seconds or a string with a "
+            f"unit such as '5m' or '1h'{hint}"
+        )
+    raise OllamaRequestError(
+        f"keep_alive must be seconds, a duration string or a timedelta, not {type(value).__name__}"
+    )
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def normalize_options(options: Mapping[str, Any] | Options | None) -> Options | UnsetType:
+    """Validate runtime options and return them as `Options`.
+
+    Unknown keys are an error (the server would drop them silently), and so is a value of the
+    wrong type; both messages name the key.
+    """
+    if options is None:
+        return UNSET
+    if isinstance(options, Options):
+        return options
+    if not isinstance(options, Mapping):
+        raise OllamaRequestError(f"options must be a dict or Options, not {type(options).__name__}")
+    unknown = [key for key in options if key not in _OPTION_KEYS]
+    if unknown:
+        key = unknown[0]
+        close = difflib.get_close_matches(str(key), sorted(_OPTION_KEYS), n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        raise OllamaRequestError(f"options: unknown option {key!r}{hint}")
+    values = {k: v for k, v in options.items() if v is not None}
+    try:
+        return msgspec.convert(values, Options, strict=False)
+    except msgspec.ValidationError as exc:
+        raise OllamaRequestError(f"options: {_path_message(exc, 'options')}") from exc
+
+
+def _path_message(exc: msgspec.ValidationError, root: str) -> str:
+    """msgspec names paths like `$.top_k`; say `options.top_k` instead."""
+    return str(exc).replace("`$.", f"`{root}.").replace("`$`", f"`{root}`")
+
+
+def normalize_think(think: ThinkInput | None) -> Think | UnsetType:
+    """Return think as a bool or a level; other strings fail here rather than with a 400."""
+    if think is None:
+        return UNSET
+    if isinstance(think, bool) or think in THINK_LEVELS:
+        return think
+    raise OllamaRequestError(
+        f"think must be True, False or one of {', '.join(THINK_LEVELS)}; got {think!r}"
+    )
+
+
+def normalize_format(fmt: FormatInput | None) -> Format | UnsetType:
+    """Return the `format` field: "json", a JSON Schema dict, or the schema of a Struct type."""
+    if fmt is None or fmt == "":
+        return UNSET
+    if fmt == "json":
+        return "json"
+    if isinstance(fmt, type) and issubclass(fmt, msgspec.Struct):
+        return struct_schema(fmt)
+    if isinstance(fmt, Mapping):
+        return dict(fmt)
+    raise OllamaRequestError(
+        f"format must be 'json', a JSON Schema dict or a msgspec Struct type; got {fmt!r}"
+    )
+
+
+def struct_schema(struct_type: type[msgspec.Struct]) -> dict[str, Any]:
+    """Return a Struct's JSON Schema with the top-level `$ref` inlined, as Ollama expects."""
+    schema: dict[str, Any] = msgspec.json.schema(struct_type)
+    ref = schema.get("$ref")
+    defs: dict[str, Any] = schema.get("$defs", {})
+    if isinstance(ref, str) and ref.startswith("#/$defs/"):
+        name = ref.removeprefix("#/$defs/")
+        top = dict(defs[name])
+        rest = {k: v for k, v in defs.items() if k != name}
+        if rest:
+            top["$defs"] = rest
+        return top
+    return schema
+
+
+def normalize_messages(
+    messages: Sequence[Mapping[str, Any] | Message] | None,
+) -> list[Message] | UnsetType:
+    """Validate chat messages (dicts or `Message`) and encode their images."""
+    if messages is None:
+        return UNSET
+    if isinstance(messages, (str, bytes, Mapping)):
+        raise OllamaRequestError("messages must be a list of messages, not a single value")
+    out: list[Message] = []
+    for i, message in enumerate(messages):
+        where = f"messages[{i}]"
+        if isinstance(message, Message):
+            msg = message
+        elif isinstance(message, Mapping):
+            try:
+                msg = msgspec.convert(dict(message), Message, strict=False)
+            except msgspec.ValidationError as exc:
+                raise OllamaRequestError(f"{where}: {_path_message(exc, where)}") from exc
+        else:
+            raise OllamaRequestError(
+                f"{where} must be a dict or Message, not {type(message).__name__}"
+            )
+        if msg.images:
+            images = [encode_image(img, f"{where}.images[{j}]") for j, img in enumerate(msg.images)]
+            msg = msgspec.structs.replace(msg, images=images)
+        out.append(msg)
+    return out
+
+
+def normalize_tools(tools: Sequence[ToolInput] | None) -> list[Tool] | UnsetType:
+    """Return tools as `Tool` structs, from JSON-schema dicts, structs or Python functions."""
+    if tools is None:
+        return UNSET
+    out: list[Tool] = []
+    for i, tool in enumerate(tools):
+        if isinstance(tool, Tool):
+            out.append(tool)
+        elif isinstance(tool, Mapping):
+            try:
+                out.append(msgspec.convert(dict(tool), Tool, strict=False))
+            except msgspec.ValidationError as exc:
+                raise OllamaRequestError(
+                    f"tools[{i}]: {_path_message(exc, f'tools[{i}]')}"
+                ) from exc
+        elif callable(tool):
+            out.append(function_to_tool(tool))
+        else:
+            raise OllamaRequestError(
+                f"tools[{i}] must be a dict, a Tool or a function, not {type(tool).__name__}"
+            )
+    return out
+
+
+# --- Functions as tools ----------------------------------------------------------------
+
+_JSON_TYPES: dict[type, str] = {
+    str: "string",
+    int: "integer",
+    float: "number",
+    bool: "boolean",
+    list: "array",
+    tuple: "array",
+    set: "array",
+    frozenset: "array",
+    dict: "object",
+}
+
+
+def function_to_tool(func: Callable[..., Any]) -> Tool:
+    """Build a tool definition from a function's signature and Google-style docstring.
+
+    The first docstring paragraph (up to `Args:`) becomes the description; each `name: text`
+    (or `name (type): text`) line under `Args:` describes that parameter. Parameters without a
+    default are required; `X | None` makes one optional. `Literal[...]` and `Enum` types
+    become `enum` lists.
+
+    Raises:
+        OllamaRequestError: A parameter type cannot be expressed as JSON Schema.
+    """
+    name = getattr(func, "__name__", None)
+    if not name or name == "<lambda>":
+        raise OllamaRequestError("tools: a function used as a tool needs a name (not a lambda)")
+    description, arg_docs = _parse_docstring(inspect.getdoc(func) or "")
+    try:
+        hints = typing.get_type_hints(func)
+    except (NameError, TypeError):
+        hints = {}
+    properties: dict[str, ToolProperty] = {}
+    required: list[str] = []
+    for param in inspect.signature(func).parameters.values():
+        if param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD):
+            continue
+        annotation = hints.get(
+            param.name, str if param.annotation is param.empty else param.annotation
+        )
+        json_type, enum_values, optional = _json_type(annotation, f"{name}({param.name})")
+        properties[param.name] = ToolProperty(
+            type=json_type,
+            description=arg_docs.get(param.name, ""),
+            enum=enum_values,
+        )
+        if param.default is param.empty and not optional:
+            required.append(param.name)
+    return Tool(
+        type="function",
+        function=ToolFunction(
+            name=name,
+            description=description,
+            parameters=ToolFunctionParameters(
+                type="object", properties=properties, required=required
+            ),
+        ),
+    )
+
+
+def _json_type(annotation: Any, where: str) -> tuple[str | list[str], list[Any] | None, bool]:
+    """Return (JSON type, enum values or None, whether None is allowed)."""
+    origin = get_origin(annotation)
+    if origin is Union or origin is types.UnionType:
+        members = [a for a in get_args(annotation) if a is not type(None)]
+        optional = len(members) < len(get_args(annotation))
+        parts = [_json_type(m, where) for m in members]
+        kinds: list[str] = []
+        for kind, _, _ in parts:
+            for k in [kind] if isinstance(kind, str) else kind:
+                if k not in kinds:
+                    kinds.append(k)
+        return (kinds[0] if len(kinds) == 1 else kinds), None, optional
+    if origin is Literal:
+        values = list(get_args(annotation))
+        kinds = sorted({_JSON_TYPES.get(type(v), "string") for v in values})
+        return (kinds[0] if len(kinds) == 1 else kinds), values, False
+    if isinstance(annotation, type) and issubclass(annotation, enum.Enum):
+        values = [m.value for m in annotation]
+        kinds = sorted({_JSON_TYPES.get(type(v), "string") for v in values})
+        return (kinds[0] if len(kinds) == 1 else kinds), values, False
+    base = origin or annotation
+    if base is Any:
+        return "string", None, False
+    for py_type, json_type in _JSON_TYPES.items():
+        if isinstance(base, type) and issubclass(base, py_type):
+            return json_type, None, False
+    if isinstance(base, type) and issubclass(base, (Sequence,)):
+        return "array", None, False
+    if isinstance(base, type) and issubclass(base, (Mapping, msgspec.Struct)):
+        return "object", None, False
+    raise OllamaRequestError(
+        f"tools: cannot express the type {annotation!r} of {where} as JSON Schema"
+    )
+
+
+_SECTION = re.compile(
+    r"^(Args|Arguments|Parameters|Returns|Return|Yields|Raises|Examples?|Notes?):\s*$"
+)
+_ARG_LINE = re.compile(r"^(\w+)\s*(\([^)]*\))?\s*:\s*(.*)$")
+
+
+def _parse_docstring(doc: str) -> tuple[str, dict[str, str]]:
+    """Split a Google-style docstring into its description and its `Args:` entries."""
+    description: list[str] = []
+    args: dict[str, str] = {}
+    section = ""
+    current: str | None = None
+    arg_indent: int | None = None
+    for raw in doc.splitlines():
+        line = raw.strip()
+        header = _SECTION.match(line)
+        if header:
+            section, current, arg_indent = header.group(1), None, None
+        elif not section:
+            description.append(line)
+        elif section in ("Args", "Arguments", "Parameters") and line:
+            indent = len(raw) - len(raw.lstrip())
+            match = _ARG_LINE.match(line)
+            if match and (arg_indent is None or indent <= arg_indent):
+                current, arg_indent = match.group(1), indent
+                args[current] = match.group(3).strip()
+            elif current is not None:
+                args[current] = f"{args[current]} {line}".strip()
+    return " ".join(" ".join(description).split()), args
+
+
+def blob_digest(data: bytes) -> str:
+    """Return the digest form the server compares byte for byte: `sha256:<lowercase hex>`."""
+    return "sha256:" + hashlib.sha256(data).hexdigest()
+
+
+def file_digest(path: Path) -> str:
+    """Hash a file in chunks (model files are gigabytes) and return `sha256:<hex>`.
+
+    Raises:
+        OllamaRequestError: The file does not exist or cannot be read.
+    """
+    digest = hashlib.sha256()
+    try:
+        with path.open("rb") as fh:
+            while chunk := fh.read(1024 * 1024):
+                digest.update(chunk)
+    except FileNotFoundError:
+        raise OllamaRequestError(f"create_blob: file not found: {str(path)!r}") from None
+    except OSError as exc:
+        raise OllamaRequestError(f"create_blob: cannot read {str(path)!r}: {exc}") from exc
+    return "sha256:" + digest.hexdigest()
+
+
+_DIGEST = re.compile(r"^sha256:[0-9a-f]{64}$")
+
+
+def blob_path(digest: str) -> str:
+    """Return `/api/blobs/<digest>` for a digest in the exact form the server matches.
+
+    Raises:
+        OllamaRequestError: Not `sha256:` followed by 64 lowercase hex digits (the server
+            compares the string as is, so `sha256-...` or uppercase would never match).
+    """
+    if not isinstance(digest, str) or not _DIGEST.match(digest):
+        raise OllamaRequestError(
+            f"digest must be 'sha256:' and 64 lowercase hex digits, got {digest!r}"
+        )
+    return f"/api/blobs/{digest}"
+
+
+class NotGiven:
+    """The type of `NOT_GIVEN`: "use the client's setting", as distinct from `None`.
+
+    `timeout=None` means "no read timeout" and `max_retries=None` means "the default", so a
+    third value is needed for "not passed at all" in `with_options`.
+    """
+
+    _instance: NotGiven | None = None
+
+    def __new__(cls) -> NotGiven:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __bool__(self) -> bool:
+        return False
+
+    def __repr__(self) -> str:
+        return "NOT_GIVEN"
+
+
+NOT_GIVEN: typing.Final = NotGiven()
+
+_ENCODER: typing.Final = msgspec.json.Encoder()
+
+
+def encode_body(request: msgspec.Struct) -> bytes:
+    """Encode a request struct (only the fields the caller set) with the shared encoder."""
+    return _ENCODER.encode(request)
+
+
+def unset_if_none(value: _V | None) -> _V | UnsetType:
+    """Map the official library's `None` ("not given") to UNSET ("leave out of the JSON")."""
+    return UNSET if value is None else value

@@ -21,8 +21,10 @@ REPLACEMENTS: Final[dict[str, str]] = {
     "AsyncClient": "Client",
     "AsyncStream": "Stream",
     "OllamaService": "SyncOllamaService",
+    "AsyncTextStream": "TextStream",
     # httpx's twins, named through the shim so the source never spells `httpx.AsyncClient`.
     "AsyncHTTPClient": "HTTPClient",
+    "AsyncBaseTransport": "BaseTransport",
     "aiter_bytes": "iter_bytes",
     "aread": "read",
     "aclose": "close",

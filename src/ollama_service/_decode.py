@@ -8,7 +8,7 @@ the struct. Well-formed lines cost one decode, as before.
 
 from __future__ import annotations
 
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 import msgspec
 
@@ -55,24 +55,27 @@ def repair_tool_arguments(obj: Any) -> bool:
     Returns:
         True when at least one argument string was turned into an object.
     """
-    if not isinstance(obj, dict):
-        return False
-    body = cast(dict[str, Any], obj)
-    message = body.get("message")
-    calls: list[Any] = []
-    for holder in (body, message):
-        if isinstance(holder, dict):
-            found = cast(dict[str, Any], holder).get("tool_calls")
-            if isinstance(found, list):
-                calls.extend(found)  # pyright: ignore[reportUnknownArgumentType]
+    body = _mapping(obj)
+    calls = [
+        *_list(body.get("tool_calls")),
+        *_list(_mapping(body.get("message")).get("tool_calls")),
+    ]
     repaired = False
     for call in calls:
-        function = call.get("function") if isinstance(call, dict) else None
-        if isinstance(function, dict):
-            args = cast(dict[str, Any], function).get("arguments")
-            if isinstance(args, str):
-                parsed = _loads(args.encode())
-                if isinstance(parsed, dict):
-                    function["arguments"] = parsed
-                    repaired = True
+        function = _mapping(_mapping(call).get("function"))
+        args = function.get("arguments")
+        if isinstance(args, str):
+            parsed = _loads(args.encode())
+            if isinstance(parsed, dict):
+                function["arguments"] = parsed
+                repaired = True
     return repaired
+
+
+def _mapping(value: object) -> dict[str, Any]:
+    # Loose JSON from msgspec: dict keys are str by construction.
+    return value if isinstance(value, dict) else {}  # pyright: ignore[reportUnknownVariableType]
+
+
+def _list(value: object) -> list[Any]:
+    return value if isinstance(value, list) else []  # pyright: ignore[reportUnknownVariableType]

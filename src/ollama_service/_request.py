@@ -23,7 +23,7 @@ import typing
 from collections.abc import Callable, Mapping, Sequence
 from datetime import timedelta
 from pathlib import Path
-from typing import Any, Literal, TypeAlias, Union, get_args, get_origin
+from typing import Any, Literal, TypeAlias, Union, cast, get_args, get_origin
 
 import msgspec
 from msgspec import UNSET, UnsetType
@@ -56,6 +56,7 @@ __all__ = [
     "encode_images",
     "function_to_tool",
     "normalize_format",
+    "normalize_input",
     "normalize_keep_alive",
     "normalize_messages",
     "normalize_options",
@@ -90,7 +91,7 @@ def require_model(model: object, argument: str = "model") -> str:
     return model
 
 
-def encode_image(image: ImageInput, argument: str = "images") -> str:
+def encode_image(image: object, argument: str = "images") -> str:
     """Return one image as the bare base64 string the server expects.
 
     Args:
@@ -102,9 +103,9 @@ def encode_image(image: ImageInput, argument: str = "images") -> str:
             existing path nor valid base64.
     """
     if isinstance(image, (bytes, bytearray, memoryview)):
-        return base64.b64encode(image).decode("ascii")
+        return base64.b64encode(cast("bytes", image)).decode("ascii")
     if isinstance(image, os.PathLike):
-        return _read_image(Path(image), argument)
+        return _read_image(Path(cast("os.PathLike[str]", image)), argument)
     if not isinstance(image, str):
         raise OllamaRequestError(
             f"{argument}: expected a path, bytes or a base64 string, not {type(image).__name__}"
@@ -138,20 +139,41 @@ def _read_image(path: Path, argument: str) -> str:
         raise OllamaRequestError(f"{argument}: cannot read image {str(path)!r}: {exc}") from exc
 
 
-def encode_images(
-    images: Sequence[ImageInput] | None, argument: str = "images"
-) -> list[str] | UnsetType:
+def encode_images(images: object, argument: str = "images") -> list[str] | UnsetType:
     """Encode every image (see `encode_image`); None or empty means "send no images"."""
-    if not images:
+    if images is None:
         return UNSET
-    if isinstance(images, (str, bytes)):
-        raise OllamaRequestError(
-            f"{argument} must be a list of images, not a single {type(images).__name__}"
-        )
-    return [encode_image(image, f"{argument}[{i}]") for i, image in enumerate(images)]
+    items = _as_list(images, argument, "a list of images")
+    return [encode_image(image, f"{argument}[{i}]") for i, image in enumerate(items)] or UNSET
 
 
-def normalize_keep_alive(value: KeepAliveInput | None) -> float | str | UnsetType:
+def _as_list(value: object, argument: str, expected: str) -> list[object]:
+    """Accept any sequence except strings, bytes and mappings (a common slip)."""
+    kind = _kind(value)
+    if isinstance(value, (str, bytes, bytearray, Mapping)) or not isinstance(value, Sequence):
+        raise OllamaRequestError(f"{argument} must be {expected}, not {kind}")
+    return list(cast("Sequence[object]", value))
+
+
+def _kind(value: object) -> str:
+    return type(value).__name__
+
+
+def _as_dict(value: object) -> dict[str, Any]:
+    return dict(cast("Mapping[str, Any]", value))
+
+
+def normalize_input(value: object) -> str | list[str]:
+    """Return embed input as a string or a list of strings (the server rejects anything else)."""
+    if isinstance(value, str):
+        return value
+    items = _as_list(value, "input", "a string or a list of strings")
+    if not all(isinstance(item, str) for item in items):
+        raise OllamaRequestError("input must be a string or a list of strings")
+    return [str(item) for item in items]
+
+
+def normalize_keep_alive(value: object) -> float | str | UnsetType:
     """Return keep_alive in a form the server parses.
 
     Numbers are seconds (negative: keep loaded forever; 0: unload now); a `timedelta` becomes
@@ -193,7 +215,7 @@ def _is_number(text: str) -> bool:
     return True
 
 
-def normalize_options(options: Mapping[str, Any] | Options | None) -> Options | UnsetType:
+def normalize_options(options: object) -> Options | UnsetType:
     """Validate runtime options and return them as `Options`.
 
     Unknown keys are an error (the server would drop them silently), and so is a value of the
@@ -205,13 +227,14 @@ def normalize_options(options: Mapping[str, Any] | Options | None) -> Options | 
         return options
     if not isinstance(options, Mapping):
         raise OllamaRequestError(f"options must be a dict or Options, not {type(options).__name__}")
-    unknown = [key for key in options if key not in _OPTION_KEYS]
+    given = _as_dict(cast(object, options))
+    unknown = [key for key in given if key not in _OPTION_KEYS]
     if unknown:
         key = unknown[0]
         close = difflib.get_close_matches(str(key), sorted(_OPTION_KEYS), n=1)
         hint = f"; did you mean {close[0]!r}?" if close else ""
         raise OllamaRequestError(f"options: unknown option {key!r}{hint}")
-    values = {k: v for k, v in options.items() if v is not None}
+    values = {k: v for k, v in given.items() if v is not None}
     try:
         return msgspec.convert(values, Options, strict=False)
     except msgspec.ValidationError as exc:
@@ -223,7 +246,7 @@ def _path_message(exc: msgspec.ValidationError, root: str) -> str:
     return str(exc).replace("`$.", f"`{root}.").replace("`$`", f"`{root}`")
 
 
-def normalize_think(think: ThinkInput | None) -> Think | UnsetType:
+def normalize_think(think: object) -> Think | UnsetType:
     """Return think as a bool or a level; other strings fail here rather than with a 400."""
     if think is None:
         return UNSET
@@ -234,7 +257,7 @@ def normalize_think(think: ThinkInput | None) -> Think | UnsetType:
     )
 
 
-def normalize_format(fmt: FormatInput | None) -> Format | UnsetType:
+def normalize_format(fmt: object) -> Format | UnsetType:
     """Return the `format` field: "json", a JSON Schema dict, or the schema of a Struct type."""
     if fmt is None or fmt == "":
         return UNSET
@@ -243,7 +266,7 @@ def normalize_format(fmt: FormatInput | None) -> Format | UnsetType:
     if isinstance(fmt, type) and issubclass(fmt, msgspec.Struct):
         return struct_schema(fmt)
     if isinstance(fmt, Mapping):
-        return dict(fmt)
+        return _as_dict(cast(object, fmt))
     raise OllamaRequestError(
         f"format must be 'json', a JSON Schema dict or a msgspec Struct type; got {fmt!r}"
     )
@@ -264,22 +287,18 @@ def struct_schema(struct_type: type[msgspec.Struct]) -> dict[str, Any]:
     return schema
 
 
-def normalize_messages(
-    messages: Sequence[Mapping[str, Any] | Message] | None,
-) -> list[Message] | UnsetType:
+def normalize_messages(messages: object) -> list[Message] | UnsetType:
     """Validate chat messages (dicts or `Message`) and encode their images."""
     if messages is None:
         return UNSET
-    if isinstance(messages, (str, bytes, Mapping)):
-        raise OllamaRequestError("messages must be a list of messages, not a single value")
     out: list[Message] = []
-    for i, message in enumerate(messages):
+    for i, message in enumerate(_as_list(messages, "messages", "a list of messages")):
         where = f"messages[{i}]"
         if isinstance(message, Message):
             msg = message
         elif isinstance(message, Mapping):
             try:
-                msg = msgspec.convert(dict(message), Message, strict=False)
+                msg = msgspec.convert(_as_dict(cast(object, message)), Message, strict=False)
             except msgspec.ValidationError as exc:
                 raise OllamaRequestError(f"{where}: {_path_message(exc, where)}") from exc
         else:
@@ -293,26 +312,25 @@ def normalize_messages(
     return out
 
 
-def normalize_tools(tools: Sequence[ToolInput] | None) -> list[Tool] | UnsetType:
+def normalize_tools(tools: object) -> list[Tool] | UnsetType:
     """Return tools as `Tool` structs, from JSON-schema dicts, structs or Python functions."""
     if tools is None:
         return UNSET
     out: list[Tool] = []
-    for i, tool in enumerate(tools):
+    for i, tool in enumerate(_as_list(tools, "tools", "a list of tools")):
+        where = f"tools[{i}]"
         if isinstance(tool, Tool):
             out.append(tool)
         elif isinstance(tool, Mapping):
             try:
-                out.append(msgspec.convert(dict(tool), Tool, strict=False))
+                out.append(msgspec.convert(_as_dict(cast(object, tool)), Tool, strict=False))
             except msgspec.ValidationError as exc:
-                raise OllamaRequestError(
-                    f"tools[{i}]: {_path_message(exc, f'tools[{i}]')}"
-                ) from exc
+                raise OllamaRequestError(f"{where}: {_path_message(exc, where)}") from exc
         elif callable(tool):
             out.append(function_to_tool(tool))
         else:
             raise OllamaRequestError(
-                f"tools[{i}] must be a dict, a Tool or a function, not {type(tool).__name__}"
+                f"{where} must be a dict, a Tool or a function, not {type(tool).__name__}"
             )
     return out
 
@@ -379,6 +397,10 @@ def function_to_tool(func: Callable[..., Any]) -> Tool:
     )
 
 
+def _json_scalar(value: object) -> str:
+    return _JSON_TYPES.get(type(value), "string")
+
+
 def _json_type(annotation: Any, where: str) -> tuple[str | list[str], list[Any] | None, bool]:
     """Return (JSON type, enum values or None, whether None is allowed)."""
     origin = get_origin(annotation)
@@ -393,14 +415,14 @@ def _json_type(annotation: Any, where: str) -> tuple[str | list[str], list[Any] 
                     kinds.append(k)
         return (kinds[0] if len(kinds) == 1 else kinds), None, optional
     if origin is Literal:
-        values = list(get_args(annotation))
-        kinds = sorted({_JSON_TYPES.get(type(v), "string") for v in values})
+        values: list[Any] = list(get_args(annotation))
+        kinds = sorted({_json_scalar(v) for v in values})
         return (kinds[0] if len(kinds) == 1 else kinds), values, False
     if isinstance(annotation, type) and issubclass(annotation, enum.Enum):
-        values = [m.value for m in annotation]
-        kinds = sorted({_JSON_TYPES.get(type(v), "string") for v in values})
+        values = [member.value for member in annotation]
+        kinds = sorted({_json_scalar(v) for v in values})
         return (kinds[0] if len(kinds) == 1 else kinds), values, False
-    base = origin or annotation
+    base = cast(object, origin if origin is not None else annotation)
     if base is Any:
         return "string", None, False
     for py_type, json_type in _JSON_TYPES.items():
@@ -440,7 +462,7 @@ def _parse_docstring(doc: str) -> tuple[str, dict[str, str]]:
             match = _ARG_LINE.match(line)
             if match and (arg_indent is None or indent <= arg_indent):
                 current, arg_indent = match.group(1), indent
-                args[current] = match.group(3).strip()
+                args[match.group(1)] = match.group(3).strip()
             elif current is not None:
                 args[current] = f"{args[current]} {line}".strip()
     return " ".join(" ".join(description).split()), args
@@ -472,7 +494,7 @@ def file_digest(path: Path) -> str:
 _DIGEST = re.compile(r"^sha256:[0-9a-f]{64}$")
 
 
-def blob_path(digest: str) -> str:
+def blob_path(digest: object) -> str:
     """Return `/api/blobs/<digest>` for a digest in the exact form the server matches.
 
     Raises:

@@ -69,7 +69,10 @@ def test_python_name(json_name: str, py_name: str) -> None:
         ({"type": "object"}, ("dict[str, Any]", False)),
         ({"type": "object", "additionalProperties": {"type": "string"}}, ("dict[str, str]", False)),
         ({}, ("Any", True)),
-        ({"oneOf": [{"type": "boolean"}, {"type": "string", "enum": ["low"]}]}, ("bool | Literal['low']", False)),
+        (
+            {"oneOf": [{"type": "boolean"}, {"type": "string", "enum": ["low"]}]},
+            ("bool | Literal['low']", False),
+        ),
         ({"$ref": "#/components/schemas/Thing"}, ("Thing", False)),
     ],
 )
@@ -117,7 +120,9 @@ def test_generated_mini_structs_behave(mini_outputs: dict[str, str], tmp_path: P
     try:
         req = models.EchoRequest(model="m", from_="base", stream=False)
         assert msgspec.json.encode(req) == b'{"model":"m","from":"base","stream":false}'
-        resp = msgspec.json.decode(b'{"text":"hi","new_field":1,"_debug":{"a":1}}', type=models.EchoResponse)
+        resp = msgspec.json.decode(
+            b'{"text":"hi","new_field":1,"_debug":{"a":1}}', type=models.EchoResponse
+        )
         assert (resp.text, resp.done, resp.count, resp.debug) == ("hi", False, None, {"a": 1})
         assert resp.part == models.Part()
         assert "count" not in resp and "text" in resp
@@ -145,6 +150,8 @@ def test_spec_change_without_regenerating_is_detected(tmp_path: Path) -> None:
     assert ruff_format(stale[models], models) != (ROOT / models).read_text(encoding="utf-8")
 
 
-if __name__ == "__main__":  # Refresh the golden files: PYTHONPATH=. python tests/codegen/test_codegen.py
+if (
+    __name__ == "__main__"
+):  # Refresh the golden files: PYTHONPATH=. python tests/codegen/test_codegen.py
     for name, text in _mini_outputs().items():
         (EXPECTED / f"{name}.txt").write_text(text, encoding="utf-8")

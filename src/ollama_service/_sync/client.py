@@ -45,6 +45,7 @@ from ollama_service._request import (
     encode_images,
     file_digest,
     normalize_format,
+    normalize_input,
     normalize_keep_alive,
     normalize_messages,
     normalize_options,
@@ -151,7 +152,7 @@ class Client:
         headers: Mapping[str, str] | None = None,
         api_key: str | None = None,
         http_client: httpx.Client | None = None,
-        transport: httpx.SyncBaseTransport | None = None,
+        transport: httpx.BaseTransport | None = None,
         follow_redirects: bool = True,
         **kwargs: Any,
     ) -> None:
@@ -285,9 +286,9 @@ class Client:
                 attempt=attempt,
                 model=model,
             )
-        if status >= 400:
+        if response.status_code >= 400:
             raise error_from_response(
-                status,
+                response.status_code,
                 response.content,
                 model=model,
                 retry_after=parse_retry_after(response.headers.get("retry-after")),
@@ -572,13 +573,9 @@ class Client:
             OllamaResponseError: Any other error status.
         """
         name = require_model(model)
-        if not isinstance(input, str):
-            input = list(input)
-            if not all(isinstance(text, str) for text in input):
-                raise OllamaRequestError("input must be a string or a list of strings")
         request = EmbedRequest(
             model=name,
-            input=input,
+            input=normalize_input(input),
             truncate=unset_if_none(truncate),
             options=normalize_options(options),
             keep_alive=normalize_keep_alive(keep_alive),

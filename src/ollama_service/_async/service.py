@@ -1,0 +1,375 @@
+"""`OllamaService`: the application-facing API, configured from the environment.
+
+Text in, text out (`generate`, `chat`), plus model management and a health check that never
+raises. Everything else is one attribute away on `.client`. The sync twin, `SyncOllamaService`,
+is generated from this file.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, overload
+
+from ollama_service._async.client import AsyncClient
+from ollama_service._async.streams import AsyncStream
+from ollama_service._errors import (
+    OllamaModelNotFoundError,
+    OllamaRequestError,
+    OllamaServiceError,
+    OllamaStreamError,
+)
+from ollama_service.types import (
+    ChatResponse,
+    GenerateResponse,
+    ListModel,
+    Message,
+    Options,
+    ProgressResponse,
+    ShowResponse,
+)
+
+if TYPE_CHECKING:
+    from ollama_service._settings import OllamaSettings
+
+__all__ = ["AsyncTextStream", "OllamaService"]
+
+T = TypeVar("T")
+_S = TypeVar("_S", bound="OllamaService")
+
+_OPTION_NAMES = frozenset(Options.__struct_fields__)
+# Request fields `generate(**kwargs)` and `chat(**kwargs)` pass through, besides options.
+_GENERATE_FIELDS = frozenset(
+    {
+        "system",
+        "format",
+        "images",
+        "keep_alive",
+        "think",
+        "raw",
+        "suffix",
+        "template",
+        "context",
+        "logprobs",
+        "top_logprobs",
+        "truncate",
+        "shift",
+    }
+)
+_CHAT_FIELDS = frozenset(
+    {"tools", "format", "keep_alive", "think", "logprobs", "top_logprobs", "truncate", "shift"}
+)
+_EMBED_FIELDS = frozenset({"truncate", "keep_alive", "dimensions"})
+# What the server says in a pull stream when the registry has no such model.
+_PULL_NOT_FOUND = "file does not exist"
+
+
+def split_kwargs(
+    method: str, kwargs: Mapping[str, Any], fields: frozenset[str]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Split keyword arguments into request fields and runtime options.
+
+    `options=` may also be passed as a dict; named options are merged over it.
+
+    Raises:
+        TypeError: A name is neither a request field nor an option; the message names it and
+            suggests the closest valid name. Nothing has been sent.
+    """
+    request: dict[str, Any] = {}
+    options: dict[str, Any] = dict(kwargs.get("options") or {})
+    for name, value in kwargs.items():
+        if name == "options":
+            continue
+        if name in fields:
+            request[name] = value
+        elif name in _OPTION_NAMES:
+            options[name] = value
+        else:
+            known = sorted(fields | _OPTION_NAMES)
+            close = difflib.get_close_matches(name, known, n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            raise TypeError(f"{method}() got an unexpected keyword argument {name!r}{hint}")
+    if options:
+        request["options"] = options
+    return request, options
+
+
+class AsyncTextStream(Generic[T]):
+    """The text pieces of a streamed reply; a context manager that releases the response."""
+
+    def __init__(self, stream: AsyncStream[T], text: Callable[[T], str]) -> None:
+        self.stream = stream
+        self._text = text
+
+    def __aiter__(self) -> AsyncIterator[str]:
+        return self
+
+    async def __anext__(self) -> str:
+        while True:
+            piece = self._text(await self.stream.__anext__())
+            if piece:
+                return piece
+
+    async def close(self) -> None:
+        """Release the HTTP response."""
+        await self.stream.close()
+
+    async def __aenter__(self) -> AsyncTextStream[T]:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+
+def _generate_text(item: GenerateResponse) -> str:
+    return item.response
+
+
+def _chat_text(item: ChatResponse) -> str:
+    return item.message.content
+
+
+class OllamaService:
+    """Generate text, manage models and check health, with settings from the environment.
+
+    Every argument left as None is taken from `OllamaSettings` (`OLLAMA_BASE_URL` or
+    `OLLAMA_HOST`, `OLLAMA_TIMEOUT`, `OLLAMA_MAX_CONNECTIONS`, `OLLAMA_MAX_RETRIES`,
+    `OLLAMA_API_KEY`, `OLLAMA_DEFAULT_MODEL`); settings are read only when one is needed.
+
+    Args:
+        base_url: Server URL.
+        timeout: Read timeout in seconds.
+        max_connections: Kept-alive connections in the pool.
+        default_model: The model used when a call passes `model=None`.
+        max_retries: Retries after the first attempt (0 disables them).
+        api_key: Bearer token (ollama.com or an authenticating proxy).
+        headers: Extra headers for every request.
+        client: A ready client to use instead of building one (it is not closed by us).
+        settings: Settings to use instead of reading the environment.
+
+    Raises:
+        OllamaRequestError: A setting or argument is invalid; the message names it.
+    """
+
+    def __init__(
+        self,
+        base_url: str | None = None,
+        timeout: float | None = None,
+        max_connections: int | None = None,
+        *,
+        default_model: str | None = None,
+        max_retries: int | None = None,
+        api_key: str | None = None,
+        headers: Mapping[str, str] | None = None,
+        client: AsyncClient | None = None,
+        settings: OllamaSettings | None = None,
+    ) -> None:
+        needs_settings = client is None or default_model is None
+        if settings is None and needs_settings:
+            from ollama_service._settings import get_settings
+
+            settings = get_settings()
+        self.settings = settings
+        self.default_model = default_model or (settings.default_model if settings else "")
+        self._owns_client = client is None
+        if client is None:
+            assert settings is not None
+            client = AsyncClient(
+                base_url or settings.resolved_base_url,
+                timeout=settings.timeout if timeout is None else timeout,
+                max_connections=max_connections or settings.max_connections,
+                max_retries=settings.max_retries if max_retries is None else max_retries,
+                api_key=api_key if api_key is not None else settings.api_key_value(),
+                headers=headers,
+            )
+        self.client = client
+        """The typed client, for every endpoint the service does not wrap."""
+
+    def _model(self, model: str | None) -> str:
+        name = model or self.default_model
+        if not name:
+            raise OllamaRequestError("no model given and no default model configured")
+        return name
+
+    # --- Text -----------------------------------------------------------------------------
+
+    @overload
+    async def generate(
+        self, model: str | None, prompt: str, stream: Literal[False] = False, **kwargs: Any
+    ) -> str: ...
+    @overload
+    async def generate(
+        self, model: str | None, prompt: str, stream: Literal[True], **kwargs: Any
+    ) -> AsyncTextStream[GenerateResponse]: ...
+    async def generate(
+        self, model: str | None, prompt: str, stream: bool = False, **kwargs: Any
+    ) -> str | AsyncTextStream[GenerateResponse]:
+        """Generate text for a prompt.
+
+        Args:
+            model: Model name; None uses the default model.
+            prompt: The prompt.
+            stream: Return an async iterator of text pieces instead of the whole text.
+            **kwargs: Runtime options by name (`temperature`, `top_p`, `num_predict`, ...) and
+                request fields (`system`, `format`, `images`, `keep_alive`, `think`, `raw`,
+                `suffix`, `template`, ...).
+
+        Returns:
+            The generated text, or with `stream=True` an `AsyncTextStream` of pieces.
+
+        Raises:
+            TypeError: An unknown keyword argument (named; nothing was sent).
+            OllamaModelNotFoundError: The model is not installed.
+            OllamaConnectionError: Ollama is not running or not reachable.
+            OllamaServiceError: Any other failure.
+        """
+        request, _ = split_kwargs("generate", kwargs, _GENERATE_FIELDS)
+        name = self._model(model)
+        if stream:
+            parts = await self.client.generate(name, prompt, stream=True, **request)
+            return AsyncTextStream(parts, _generate_text)
+        reply = await self.client.generate(name, prompt, stream=False, **request)
+        return reply.response
+
+    @overload
+    async def chat(
+        self,
+        model: str | None,
+        messages: Sequence[Mapping[str, Any] | Message],
+        stream: Literal[False] = False,
+        **kwargs: Any,
+    ) -> str: ...
+    @overload
+    async def chat(
+        self,
+        model: str | None,
+        messages: Sequence[Mapping[str, Any] | Message],
+        stream: Literal[True],
+        **kwargs: Any,
+    ) -> AsyncTextStream[ChatResponse]: ...
+    async def chat(
+        self,
+        model: str | None,
+        messages: Sequence[Mapping[str, Any] | Message],
+        stream: bool = False,
+        **kwargs: Any,
+    ) -> str | AsyncTextStream[ChatResponse]:
+        """Reply to a conversation; like `generate`, with a message history.
+
+        Args:
+            model: Model name; None uses the default model.
+            messages: The history, as dicts (`{"role": "user", "content": "..."}`) or `Message`.
+            stream: Return an async iterator of text pieces instead of the whole text.
+            **kwargs: Runtime options by name and request fields (`tools`, `format`,
+                `keep_alive`, `think`, ...). For tool calls, use `.client.chat`.
+
+        Returns:
+            The assistant's text, or with `stream=True` an `AsyncTextStream` of pieces.
+
+        Raises:
+            TypeError: An unknown keyword argument (named; nothing was sent).
+            OllamaModelNotFoundError: The model is not installed.
+            OllamaConnectionError: Ollama is not running or not reachable.
+            OllamaServiceError: Any other failure.
+        """
+        request, _ = split_kwargs("chat", kwargs, _CHAT_FIELDS)
+        name = self._model(model)
+        if stream:
+            parts = await self.client.chat(name, messages, stream=True, **request)
+            return AsyncTextStream(parts, _chat_text)
+        reply = await self.client.chat(name, messages, stream=False, **request)
+        return reply.message.content
+
+    async def embed(
+        self, model: str | None, input: str | Sequence[str], **kwargs: Any
+    ) -> list[list[float]]:
+        """Embed one text or several; returns one vector per text, in order.
+
+        Raises:
+            TypeError: An unknown keyword argument (named; nothing was sent).
+            OllamaModelNotFoundError: The model is not installed.
+            OllamaServiceError: Any other failure.
+        """
+        request, _ = split_kwargs("embed", kwargs, _EMBED_FIELDS)
+        reply = await self.client.embed(self._model(model), input, **request)
+        return reply.embeddings
+
+    # --- Models ---------------------------------------------------------------------------
+
+    async def list_models(self) -> list[ListModel]:
+        """The installed models, each with `name`, `size`, `modified_at`, `digest`, `details`.
+
+        Items support attribute and dict-style access (`m.name` and `m["name"]`).
+        """
+        return (await self.client.list()).models
+
+    async def show_model(self, model: str | None = None) -> ShowResponse:
+        """A model's modelfile, parameters, template, details, model_info and capabilities.
+
+        Raises:
+            OllamaModelNotFoundError: The model is not installed.
+        """
+        return await self.client.show(self._model(model))
+
+    async def pull_model(self, model: str | None = None) -> AsyncIterator[ProgressResponse]:
+        """Download a model, yielding progress items as they arrive.
+
+        Each item has `status` and, when the server sends them, `digest`, `total` and
+        `completed` (`"total" in progress` tells which).
+
+        Raises:
+            OllamaModelNotFoundError: The registry has no such model.
+            OllamaConnectionError: Ollama is not running or not reachable.
+            OllamaServiceError: Any other failure.
+        """
+        name = self._model(model)
+        progress = await self.client.pull(name, stream=True)
+        async with progress:
+            try:
+                async for item in progress:
+                    yield item
+            except OllamaStreamError as exc:
+                if _PULL_NOT_FOUND in exc.error:
+                    raise OllamaModelNotFoundError(
+                        exc.error, 404, model=name, attempts=exc.attempts
+                    ) from exc
+                raise
+
+    async def health_check(self) -> bool:
+        """True when Ollama answers; False otherwise. Never raises."""
+        try:
+            return await self.client.health()
+        except OllamaServiceError:
+            return False
+        except Exception:
+            return False
+
+    # --- Lifecycle ------------------------------------------------------------------------
+
+    async def close(self) -> None:
+        """Close the connection pool (unless the client was passed in)."""
+        if self._owns_client:
+            await self.client.close()
+
+    async def __aenter__(self: _S) -> _S:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    def __repr__(self) -> str:
+        return (
+            f"<{type(self).__name__} base_url={self.client.base_url!r} "
+            f"default_model={self.default_model!r}>"
+        )

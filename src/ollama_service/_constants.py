@@ -1,0 +1,112 @@
+"""Every default and fixed value of the SDK, in one place.
+
+Other modules import from here instead of writing numbers inline, so a default
+changes in exactly one line and the docs can point at one file. Comments state
+the intent behind each value; the values speak for themselves.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+# --- Where the server is -----------------------------------------------------
+
+# Ollama's own default bind address and port: a local server started with
+# `ollama serve` answers here without any configuration.
+DEFAULT_HOST: Final = "127.0.0.1"
+DEFAULT_PORT: Final = 11434
+DEFAULT_SCHEME: Final = "http"
+DEFAULT_BASE_URL: Final = f"{DEFAULT_SCHEME}://{DEFAULT_HOST}:{DEFAULT_PORT}"
+
+# The ports an explicit scheme implies, as in any URL.
+HTTP_DEFAULT_PORT: Final = 80
+HTTPS_DEFAULT_PORT: Final = 443
+
+# The hosted service: the bare name means its HTTPS API, as in the official clients.
+OLLAMA_CLOUD_HOST: Final = "ollama.com"
+
+# --- Environment variables ---------------------------------------------------
+
+# Our own, unambiguous name for a full URL; preferred when both are set.
+ENV_BASE_URL: Final = "OLLAMA_BASE_URL"
+# The name the server, the CLI and the official clients use.
+ENV_HOST: Final = "OLLAMA_HOST"
+# Bearer token for ollama.com's API, as the official docs name it.
+ENV_API_KEY: Final = "OLLAMA_API_KEY"
+
+# --- Timeouts (seconds) ------------------------------------------------------
+
+# Read bound: generous because loading a large model before the first byte can
+# take minutes; streamed responses reset it on every chunk.
+DEFAULT_TIMEOUT: Final = 300.0
+# A local or LAN server accepts a connection almost at once; waiting longer
+# only delays the "is it running?" message.
+CONNECT_TIMEOUT: Final = 10.0
+# Request bodies are small, except images and blob uploads on slow links.
+WRITE_TIMEOUT: Final = 30.0
+# Waiting for a free pooled connection usually means streams were left open;
+# fail clearly rather than hang.
+POOL_TIMEOUT: Final = 30.0
+
+# --- Connection pool ---------------------------------------------------------
+
+# Ollama serves few requests in parallel (OLLAMA_NUM_PARALLEL), so a small pool
+# of kept-alive connections is enough; the total allows short bursts beyond it.
+DEFAULT_MAX_CONNECTIONS: Final = 5
+# Total connections per kept-alive connection.
+TOTAL_CONNECTIONS_FACTOR: Final = 2
+# Long enough to reuse a connection across a chat turn, short enough not to
+# hold sockets a restarted server has forgotten.
+KEEPALIVE_EXPIRY: Final = 30.0
+
+# --- Retries -----------------------------------------------------------------
+
+# One try plus two retries: enough for a busy queue or a restarting server,
+# bounded so a dead server fails fast.
+DEFAULT_MAX_ATTEMPTS: Final = 3
+# Pulls are long and resumable by the server; retry once, then let the caller decide.
+PULL_MAX_ATTEMPTS: Final = 2
+# Exponential backoff bounds: the first wait, and the ceiling it doubles up to.
+RETRY_MIN_BACKOFF: Final = 1.0
+RETRY_MAX_BACKOFF: Final = 10.0
+# A Retry-After longer than this means the server wants us gone for a while:
+# report the error instead of sleeping.
+RETRY_AFTER_CAP: Final = 60.0
+# Statuses that may succeed on a second try: rate limit, bad gateway, busy
+# queue, gateway timeout.
+RETRYABLE_STATUSES: Final = frozenset({429, 502, 503, 504})
+# The subset where the server refused before doing any work, so a retry is safe
+# even for requests that are not idempotent.
+PRE_PROCESSING_STATUSES: Final = frozenset({429, 503})
+
+# --- Streaming ---------------------------------------------------------------
+
+# Cap on one NDJSON line: far above any real chunk (and above the Go client's
+# own cap), low enough that a runaway line cannot exhaust memory.
+MAX_LINE_BYTES: Final = 16 * 1024 * 1024
+# How much of an offending line or body goes into an error message: enough to
+# recognise it, short enough to read.
+ERROR_SNIPPET_CHARS: Final = 200
+# Appended where a snippet was cut.
+ELLIPSIS: Final = "..."
+
+# --- Headers and logging -----------------------------------------------------
+
+# Product token at the start of our User-Agent.
+USER_AGENT_PRODUCT: Final = "ollama-service"
+JSON_CONTENT_TYPE: Final = "application/json"
+# Header names (lower-case) whose values never appear in reprs or logs.
+SENSITIVE_HEADERS: Final = frozenset(
+    {"authorization", "proxy-authorization", "cookie", "set-cookie"}
+)
+# What a redacted secret is replaced with.
+REDACTED: Final = "***"
+# The stdlib logger name applications configure to see our events.
+LOGGER_NAME: Final = "ollama_service"
+
+# --- Service -----------------------------------------------------------------
+
+# The service's documented defaults (its configuration table), which name the
+# host as `localhost` and pick a model most installs have heard of.
+SERVICE_DEFAULT_BASE_URL: Final = "http://localhost:11434"
+SERVICE_DEFAULT_MODEL: Final = "llama2"

@@ -1,0 +1,108 @@
+"""`OllamaSettings`: the service's configuration, read from the environment and `.env`.
+
+This is the only module that imports pydantic, and the package imports it lazily, so code that
+never builds an `OllamaService` from the environment never pays for pydantic.
+
+| variable | default |
+| --- | --- |
+| `OLLAMA_BASE_URL` | `http://localhost:11434`, or `OLLAMA_HOST` when that is set |
+| `OLLAMA_HOST` | unset (parsed like the official clients parse it) |
+| `OLLAMA_DEFAULT_MODEL` | `llama2` |
+| `OLLAMA_TIMEOUT` | 300 seconds (read timeout) |
+| `OLLAMA_MAX_CONNECTIONS` | 5 |
+| `OLLAMA_MAX_RETRIES` | unset: 2 retries (1 for pulls) |
+| `OLLAMA_API_KEY` | unset; a secret, never shown in a repr, a log or an error |
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+from pydantic import Field, PositiveFloat, PositiveInt, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from ollama_service._constants import (
+    DEFAULT_MAX_CONNECTIONS,
+    DEFAULT_TIMEOUT,
+    SERVICE_DEFAULT_BASE_URL,
+    SERVICE_DEFAULT_MODEL,
+)
+from ollama_service._errors import OllamaRequestError
+from ollama_service._host import parse_host
+
+__all__ = ["OllamaSettings", "get_settings", "load_settings"]
+
+ENV_PREFIX = "OLLAMA_"
+
+
+class OllamaSettings(BaseSettings):
+    """Service settings; every field is read from `OLLAMA_<FIELD>` or a `.env` file.
+
+    Attributes:
+        base_url: Server URL (`OLLAMA_BASE_URL`).
+        host: `OLLAMA_HOST`, used when `base_url` is not set.
+        default_model: Model used when a call passes `model=None`.
+        timeout: Read timeout in seconds.
+        max_connections: Kept-alive connections in the pool (twice as many in total).
+        max_retries: Retries after the first attempt; None keeps the defaults.
+        api_key: Bearer token for ollama.com or a proxy; kept secret.
+    """
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX,
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        validate_default=True,
+    )
+
+    base_url: str | None = None
+    host: str | None = None
+    default_model: str = Field(default=SERVICE_DEFAULT_MODEL, min_length=1)
+    timeout: PositiveFloat = DEFAULT_TIMEOUT
+    max_connections: PositiveInt = DEFAULT_MAX_CONNECTIONS
+    max_retries: int | None = Field(default=None, ge=0)
+    api_key: SecretStr | None = None
+
+    @field_validator("base_url", "host")
+    @classmethod
+    def _valid_url(cls, value: str | None) -> str | None:
+        if value is not None and value.strip():
+            parse_host(value)  # raises OllamaRequestError (a ValueError) naming the value
+        return value or None
+
+    @property
+    def resolved_base_url(self) -> str:
+        """The URL to dial: `base_url`, else `host`, else the service default."""
+        return parse_host(self.base_url or self.host or SERVICE_DEFAULT_BASE_URL)
+
+    def api_key_value(self) -> str | None:
+        """The API key in clear, for the Authorization header only."""
+        return None if self.api_key is None else self.api_key.get_secret_value()
+
+
+def load_settings(**overrides: Any) -> OllamaSettings:
+    """Build settings, turning pydantic's errors into one message naming the variables.
+
+    Raises:
+        OllamaRequestError: A variable has an invalid value, e.g.
+            `OLLAMA_TIMEOUT='abc': Input should be a valid number`.
+    """
+    try:
+        return OllamaSettings(**overrides)
+    except ValidationError as exc:
+        problems: list[str] = []
+        for error in exc.errors():
+            field = ".".join(str(part) for part in error["loc"]) or "settings"
+            variable = f"{ENV_PREFIX}{field.upper()}"
+            shown = "<secret>" if field == "api_key" else repr(error.get("input"))
+            message = str(error["msg"]).removeprefix("Value error, ")
+            problems.append(f"{variable}={shown}: {message}")
+        raise OllamaRequestError("invalid Ollama settings: " + "; ".join(problems)) from None
+
+
+@functools.lru_cache(maxsize=1)
+def get_settings() -> OllamaSettings:
+    """The settings from the environment, read once (call `get_settings.cache_clear()` to reread)."""
+    return load_settings()

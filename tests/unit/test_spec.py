@@ -1,0 +1,792 @@
+"""Checks of the hand-written OpenAPI description (openapi/ollama.yaml) and its examples.
+
+The document is the single source the code generator reads, so these tests pin the
+conventions it relies on: the exact 19 operations, the vendor extensions, the naming and
+required-ness rules of the component schemas, and that every example body in
+openapi/examples/ (listed in INDEX.yaml) validates against the schema it is mapped to.
+Generated structs are tested elsewhere.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from jsonschema import Draft202012Validator, ValidationError
+from jsonschema.validators import extend
+from openapi_spec_validator import validate
+from referencing import Registry
+from referencing.jsonschema import DRAFT202012
+
+ROOT = Path(__file__).resolve().parents[2]
+SPEC_PATH = ROOT / "openapi" / "ollama.yaml"
+EXAMPLES_DIR = ROOT / "openapi" / "examples"
+INDEX_PATH = EXAMPLES_DIR / "INDEX.yaml"
+SPEC_URI = "urn:ollama-service:openapi"
+SCHEMA_PREFIX = "#/components/schemas/"
+JSON = "application/json"
+NDJSON = "application/x-ndjson"
+
+
+def _load_yaml(path: Path) -> Any:
+    with path.open(encoding="utf-8") as fh:
+        return yaml.safe_load(fh)
+
+
+SPEC: dict[str, Any] = _load_yaml(SPEC_PATH)
+INDEX: dict[str, dict[str, Any]] = _load_yaml(INDEX_PATH)
+SCHEMAS: dict[str, Any] = SPEC["components"]["schemas"]
+
+# ---------------------------------------------------------------------------
+# Tables
+# ---------------------------------------------------------------------------
+
+GENERATE_STREAM = {
+    "field": "stream",
+    "default": True,
+    "terminal": {"field": "done", "equals": True},
+}
+PROGRESS_STREAM = {
+    "field": "stream",
+    "default": True,
+    "terminal": {"field": "status", "equals": "success"},
+}
+
+# The 19 method+path pairs of reference section 2.1:
+# (method, path, operationId, JSON request schema, x-idempotent, x-ollama-stream)
+ENDPOINTS: list[tuple[str, str, str, str | None, bool, dict[str, Any] | None]] = [
+    ("get", "/", "health", None, True, None),
+    ("head", "/", "healthHead", None, True, None),
+    ("get", "/api/version", "version", None, True, None),
+    ("head", "/api/version", "versionHead", None, True, None),
+    ("post", "/api/generate", "generate", "GenerateRequest", True, GENERATE_STREAM),
+    ("post", "/api/chat", "chat", "ChatRequest", True, GENERATE_STREAM),
+    ("post", "/api/embed", "embed", "EmbedRequest", True, None),
+    ("post", "/api/embeddings", "embeddings", "EmbeddingsRequest", True, None),
+    ("get", "/api/tags", "list", None, True, None),
+    ("head", "/api/tags", "listHead", None, True, None),
+    ("post", "/api/show", "show", "ShowRequest", True, None),
+    ("post", "/api/create", "create", "CreateRequest", False, PROGRESS_STREAM),
+    ("post", "/api/copy", "copy", "CopyRequest", True, None),
+    ("delete", "/api/delete", "delete", "DeleteRequest", False, None),
+    ("post", "/api/pull", "pull", "PullRequest", True, PROGRESS_STREAM),
+    ("post", "/api/push", "push", "PushRequest", False, PROGRESS_STREAM),
+    ("get", "/api/ps", "ps", None, True, None),
+    ("head", "/api/blobs/{digest}", "blobExists", None, True, None),
+    ("post", "/api/blobs/{digest}", "createBlob", None, True, None),
+]
+HTTP_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
+
+# 200 body schema of the operations that return JSON.
+RESPONSE_SCHEMAS: dict[str, str] = {
+    "version": "VersionResponse",
+    "generate": "GenerateResponse",
+    "chat": "ChatResponse",
+    "embed": "EmbedResponse",
+    "embeddings": "EmbeddingsResponse",
+    "list": "ListResponse",
+    "show": "ShowResponse",
+    "create": "ProgressResponse",
+    "pull": "ProgressResponse",
+    "push": "ProgressResponse",
+    "ps": "ProcessResponse",
+}
+
+# Error statuses each operation must document (reference section 4.2).
+ERROR_STATUSES: dict[str, set[str]] = {
+    "generate": {"400", "401", "403", "404", "500", "503"},
+    "chat": {"400", "401", "403", "404", "500", "503"},
+    "embed": {"400", "403", "404", "500", "503"},
+    "embeddings": {"400", "403", "404", "500", "503"},
+    "list": {"403", "404", "500"},
+    "show": {"400", "403", "404", "500"},
+    "create": {"400", "403", "500"},
+    "copy": {"400", "403", "404", "500"},
+    "delete": {"400", "403", "404", "500"},
+    "pull": {"400", "403", "500"},
+    "push": {"400", "403", "500"},
+    "createBlob": {"400", "403", "500"},
+    "blobExists": {"400", "403", "404"},
+}
+
+SCHEMA_NAMES = [
+    "GenerateRequest",
+    "GenerateResponse",
+    "ChatRequest",
+    "ChatResponse",
+    "Message",
+    "ToolCall",
+    "ToolCallFunction",
+    "Tool",
+    "ToolFunction",
+    "ToolFunctionParameters",
+    "ToolProperty",
+    "Options",
+    "Logprob",
+    "TokenLogprob",
+    "DebugInfo",
+    "EmbedRequest",
+    "EmbedResponse",
+    "EmbeddingsRequest",
+    "EmbeddingsResponse",
+    "ListResponse",
+    "ListModel",
+    "ModelDetails",
+    "ShowRequest",
+    "ShowResponse",
+    "Tensor",
+    "CreateRequest",
+    "CreateInfo",
+    "CopyRequest",
+    "DeleteRequest",
+    "PullRequest",
+    "PushRequest",
+    "ProgressResponse",
+    "ProcessResponse",
+    "ProcessModel",
+    "VersionResponse",
+    "ErrorResponse",
+    "StatusResponse",
+    "Format",
+    "KeepAlive",
+    "Think",
+]
+UNIONS = {"Format", "KeepAlive", "Think", "EmbedInput", "License", "ToolPropertyType"}
+REQUEST_STRUCTS = {name for name in SCHEMAS if name.endswith("Request")} | {"Options", "CreateInfo"}
+
+# "required" = the caller must pass it (requests) / the server always sends it (the rest).
+REQUIRED: list[tuple[str, set[str]]] = [
+    ("GenerateRequest", {"model"}),
+    ("ChatRequest", {"model"}),
+    ("EmbedRequest", {"model"}),
+    ("EmbeddingsRequest", {"model"}),
+    ("ShowRequest", {"model"}),
+    ("CreateRequest", {"model"}),
+    ("CopyRequest", {"source", "destination"}),
+    ("DeleteRequest", {"model"}),
+    ("PullRequest", {"model"}),
+    ("PushRequest", {"model"}),
+    ("GenerateResponse", {"model", "created_at", "response", "done"}),
+    ("ChatResponse", {"model", "created_at", "message", "done"}),
+    ("Message", {"role", "content"}),
+    ("ToolCallFunction", {"index", "name", "arguments"}),
+    ("ListResponse", {"models"}),
+    ("ListModel", {"name", "model", "modified_at", "size", "digest", "details"}),
+    (
+        "ModelDetails",
+        {"parent_model", "format", "family", "families", "parameter_size", "quantization_level"},
+    ),
+    ("ShowResponse", {"details", "model_info", "modified_at"}),
+    ("EmbedResponse", {"model", "embeddings"}),
+    ("EmbeddingsResponse", {"embedding"}),
+    ("ProgressResponse", {"status", "completed"}),
+    ("ProcessResponse", {"models"}),
+    ("VersionResponse", {"version"}),
+    ("ErrorResponse", {"error"}),
+    ("StatusResponse", {"status"}),
+]
+
+# Every Options key of api.Options: (key, JSON type, server default or None when unset/automatic).
+OPTIONS: list[tuple[str, str, Any]] = [
+    ("num_ctx", "integer", None),
+    ("num_batch", "integer", 512),
+    ("num_gpu", "integer", -1),
+    ("main_gpu", "integer", None),
+    ("use_mmap", "boolean", None),
+    ("num_thread", "integer", 0),
+    ("draft_num_predict", "integer", 4),
+    ("num_keep", "integer", 4),
+    ("seed", "integer", -1),
+    ("num_predict", "integer", -1),
+    ("top_k", "integer", 40),
+    ("top_p", "number", 0.9),
+    ("min_p", "number", 0.0),
+    ("typical_p", "number", 1.0),
+    ("repeat_last_n", "integer", 64),
+    ("temperature", "number", 0.8),
+    ("repeat_penalty", "number", 1.0),
+    ("presence_penalty", "number", 0.0),
+    ("frequency_penalty", "number", 0.0),
+    ("stop", "array", None),
+]
+
+# Deprecated but still accepted (or still sent) fields.
+DEPRECATED_FIELDS: list[tuple[str, str]] = [
+    ("GenerateRequest", "context"),
+    ("GenerateResponse", "context"),
+    ("ShowRequest", "name"),
+    ("ShowRequest", "template"),
+    ("CreateRequest", "name"),
+    ("CreateRequest", "quantization"),
+    ("DeleteRequest", "name"),
+    ("PullRequest", "name"),
+    ("PullRequest", "username"),
+    ("PullRequest", "password"),
+    ("PushRequest", "name"),
+    ("PushRequest", "username"),
+    ("PushRequest", "password"),
+]
+
+# ---------------------------------------------------------------------------
+# Helpers
+# ---------------------------------------------------------------------------
+
+
+def _operation(method: str, path: str) -> dict[str, Any]:
+    operation: dict[str, Any] = SPEC["paths"][path][method]
+    return operation
+
+
+OPERATIONS: dict[str, tuple[str, str, dict[str, Any]]] = {
+    op["operationId"]: (method, path, op)
+    for path, item in SPEC["paths"].items()
+    for method, op in item.items()
+    if method in HTTP_METHODS
+}
+
+
+def _resolve(node: dict[str, Any]) -> dict[str, Any]:
+    """Follow a local $ref (to a component response or schema) once."""
+    ref = node.get("$ref")
+    if ref is None:
+        return node
+    target: Any = SPEC
+    for part in ref.removeprefix("#/").split("/"):
+        target = target[part]
+    assert isinstance(target, dict), ref
+    return target
+
+
+def _ref_name(schema: dict[str, Any]) -> str:
+    ref = str(schema.get("$ref", ""))
+    assert ref.startswith(SCHEMA_PREFIX), f"expected a $ref to a component schema, got {schema!r}"
+    return ref.removeprefix(SCHEMA_PREFIX)
+
+
+def _walk(node: Any, path: str = "") -> Iterator[tuple[str, Any]]:
+    yield path, node
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield from _walk(value, f"{path}/{key}")
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            yield from _walk(value, f"{path}/{i}")
+
+
+def _required_unless_omitempty(
+    validator: Any, required: list[str], instance: Any, schema: dict[str, Any]
+) -> Iterator[ValidationError]:
+    """`required`, except that a property marked `x-omitempty: true` may be absent on the wire.
+
+    The server omits such keys while they hold the zero value (Go `omitempty`); decoders fill
+    in the zero value, so the field is still "always there" for SDK users.
+    """
+    if not validator.is_type(instance, "object"):
+        return
+    properties = schema.get("properties", {})
+    for name in required:
+        if name not in instance and not properties.get(name, {}).get("x-omitempty", False):
+            yield ValidationError(f"{name!r} is a required property")
+
+
+SpecValidator = extend(Draft202012Validator, {"required": _required_unless_omitempty})
+REGISTRY: Registry = Registry().with_resource(SPEC_URI, DRAFT202012.create_resource(SPEC))
+
+
+def _validator(schema_name: str) -> Any:
+    return SpecValidator(
+        {"$ref": f"{SPEC_URI}{SCHEMA_PREFIX}{schema_name}"},
+        registry=REGISTRY,
+        format_checker=Draft202012Validator.FORMAT_CHECKER,
+    )
+
+
+def _errors(schema_name: str, instance: Any) -> list[str]:
+    return [
+        f"{'/'.join(map(str, e.absolute_path)) or '<root>'}: {e.message}"
+        for e in _validator(schema_name).iter_errors(instance)
+    ]
+
+
+def _endpoint_params() -> list[Any]:
+    return [pytest.param(*row, id=row[2]) for row in ENDPOINTS]
+
+
+def _index_params(*kinds: str) -> list[Any]:
+    return [
+        pytest.param(name, entry, id=name)
+        for name, entry in INDEX.items()
+        if not kinds or entry["kind"] in kinds
+    ]
+
+
+# ---------------------------------------------------------------------------
+# (a) the document is valid OpenAPI 3.1
+# ---------------------------------------------------------------------------
+
+
+def test_document_validates() -> None:
+    validate(SPEC)
+
+
+def test_document_header() -> None:
+    assert SPEC["openapi"] == "3.1.0"
+    assert SPEC["info"]["title"] == "Ollama API"
+    assert SPEC["info"]["version"] == "0.33.0"
+    assert SPEC["info"]["license"]["name"] == "MIT"
+    assert [server["url"] for server in SPEC["servers"]] == ["http://127.0.0.1:11434"]
+
+
+def test_every_ref_resolves() -> None:
+    refs = [
+        (p, n["$ref"])
+        for p, n in _walk(SPEC)
+        if isinstance(n, dict) and isinstance(n.get("$ref"), str)
+    ]
+    assert refs
+    for where, ref in refs:
+        assert ref.startswith("#/components/"), f"{where}: non-local $ref {ref}"
+        _resolve({"$ref": ref})  # raises KeyError when dangling
+
+
+# ---------------------------------------------------------------------------
+# (b) exactly the 19 method+path pairs of the reference
+# ---------------------------------------------------------------------------
+
+
+def test_exactly_the_reference_operations() -> None:
+    actual = {(m, p) for p, item in SPEC["paths"].items() for m in item if m in HTTP_METHODS}
+    expected = {(m, p) for m, p, *_ in ENDPOINTS}
+    assert len(ENDPOINTS) == 19
+    assert actual == expected
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "op_id", "request_schema", "idempotent", "stream"), _endpoint_params()
+)
+def test_operation_id(
+    method: str,
+    path: str,
+    op_id: str,
+    request_schema: str | None,
+    idempotent: bool,
+    stream: dict[str, Any] | None,
+) -> None:
+    assert _operation(method, path)["operationId"] == op_id
+
+
+def test_operation_ids_are_unique() -> None:
+    ids = [op["operationId"] for _, _, op in OPERATIONS.values()]
+    assert len(ids) == len(set(ids)) == 19
+
+
+@pytest.mark.parametrize("op_id", ["blobExists", "createBlob"])
+def test_digest_path_parameter(op_id: str) -> None:
+    _, _, op = OPERATIONS[op_id]
+    (param,) = op["parameters"]
+    assert param["name"] == "digest"
+    assert param["in"] == "path"
+    assert param["required"] is True
+    assert param["schema"] == {"type": "string", "pattern": "^sha256[:-][0-9a-fA-F]{64}$"}
+
+
+# ---------------------------------------------------------------------------
+# (d) x-idempotent everywhere; request bodies name their schema
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "op_id", "request_schema", "idempotent", "stream"), _endpoint_params()
+)
+def test_x_idempotent(
+    method: str,
+    path: str,
+    op_id: str,
+    request_schema: str | None,
+    idempotent: bool,
+    stream: dict[str, Any] | None,
+) -> None:
+    op = _operation(method, path)
+    assert "x-idempotent" in op
+    assert op["x-idempotent"] is idempotent
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "op_id", "request_schema", "idempotent", "stream"), _endpoint_params()
+)
+def test_request_body(
+    method: str,
+    path: str,
+    op_id: str,
+    request_schema: str | None,
+    idempotent: bool,
+    stream: dict[str, Any] | None,
+) -> None:
+    op = _operation(method, path)
+    if op_id == "createBlob":
+        assert op["x-request-body-raw"] is True
+        assert set(op["requestBody"]["content"]) == {"application/octet-stream"}
+        return
+    assert "x-request-body-raw" not in op
+    if request_schema is None:
+        assert "requestBody" not in op
+        return
+    body = op["requestBody"]
+    assert body["required"] is True
+    assert set(body["content"]) == {JSON}
+    assert _ref_name(body["content"][JSON]["schema"]) == request_schema
+
+
+@pytest.mark.parametrize(
+    ("op_id", "schema_name"), list(RESPONSE_SCHEMAS.items()), ids=list(RESPONSE_SCHEMAS)
+)
+def test_success_response_schema(op_id: str, schema_name: str) -> None:
+    _, _, op = OPERATIONS[op_id]
+    content = op["responses"]["200"]["content"]
+    assert _ref_name(content[JSON]["schema"]) == schema_name
+
+
+@pytest.mark.parametrize(
+    ("op_id", "statuses"), list(ERROR_STATUSES.items()), ids=list(ERROR_STATUSES)
+)
+def test_error_responses(op_id: str, statuses: set[str]) -> None:
+    method, _, op = OPERATIONS[op_id]
+    responses = op["responses"]
+    missing = statuses - set(responses)
+    assert not missing, f"{op_id} does not document {sorted(missing)}"
+    for status, response in responses.items():
+        if not status.startswith(("4", "5")):
+            continue
+        resolved = _resolve(response)
+        assert resolved.get("description"), f"{op_id} {status} needs a description"
+        content = resolved.get("content", {})
+        if JSON in content:
+            assert _ref_name(content[JSON]["schema"]) == "ErrorResponse", f"{op_id} {status}"
+        if method == "head":
+            assert not content, "HEAD replies have no body"
+
+
+@pytest.mark.parametrize("op_id", ["generate", "chat", "embed", "embeddings"])
+def test_server_busy_documented(op_id: str) -> None:
+    assert OPERATIONS[op_id][2]["responses"]["503"] == {"$ref": "#/components/responses/ServerBusy"}
+
+
+def test_non_json_bodies_documented() -> None:
+    responses = SPEC["components"]["responses"]
+    assert responses["NotFoundText"]["content"]["text/plain"]["example"] == "404 page not found"
+    assert "content" not in responses["ForbiddenEmpty"]
+    for op_id, (_, _, op) in OPERATIONS.items():
+        assert "403" in op["responses"], f"{op_id} lacks the host-check 403"
+
+
+# ---------------------------------------------------------------------------
+# (e) streaming operations and empty bodies
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "op_id", "request_schema", "idempotent", "stream"), _endpoint_params()
+)
+def test_x_ollama_stream(
+    method: str,
+    path: str,
+    op_id: str,
+    request_schema: str | None,
+    idempotent: bool,
+    stream: dict[str, Any] | None,
+) -> None:
+    op = _operation(method, path)
+    if stream is None:
+        assert "x-ollama-stream" not in op
+        return
+    assert op["x-ollama-stream"] == stream
+    assert SCHEMAS[request_schema]["properties"]["stream"]["default"] is True  # type: ignore[index]
+    content = op["responses"]["200"]["content"]
+    assert set(content) == {JSON, NDJSON}
+    assert content[JSON]["schema"] == content[NDJSON]["schema"]
+    terminal = stream["terminal"]
+    assert terminal["field"] in SCHEMAS[_ref_name(content[NDJSON]["schema"])]["properties"]
+
+
+@pytest.mark.parametrize(
+    ("op_id", "statuses", "client_returns"),
+    [
+        pytest.param("copy", ["200"], "StatusResponse", id="copy"),
+        pytest.param("delete", ["200"], "StatusResponse", id="delete"),
+        pytest.param("createBlob", ["200", "201"], None, id="createBlob"),
+    ],
+)
+def test_empty_bodies(op_id: str, statuses: list[str], client_returns: str | None) -> None:
+    _, _, op = OPERATIONS[op_id]
+    for status in statuses:
+        assert op["responses"][status]["x-empty-body"] is True
+        assert "content" not in op["responses"][status]
+    assert op.get("x-client-returns") == client_returns
+
+
+def test_status_response_is_client_side() -> None:
+    schema = SCHEMAS["StatusResponse"]
+    assert schema["x-client-side"] is True
+    assert set(schema["properties"]) == {"status"}
+
+
+# ---------------------------------------------------------------------------
+# Schema conventions the code generator relies on
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", SCHEMA_NAMES)
+def test_schema_exists(name: str) -> None:
+    assert name in SCHEMAS
+
+
+@pytest.mark.parametrize("name", sorted(SCHEMAS))
+def test_schema_shape(name: str) -> None:
+    schema = SCHEMAS[name]
+    description = schema.get("description", "")
+    assert description, "a description is required"
+    assert "\n" not in description, "the description is one line"
+    if name in UNIONS:
+        assert "oneOf" in schema
+        assert "type" not in schema
+        assert "properties" not in schema
+        return
+    assert not {"oneOf", "allOf", "anyOf"} & set(schema), "only the named unions use oneOf"
+    assert schema["type"] == "object"
+    assert schema["properties"], "named object schemas list their properties"
+    for prop, sub in schema["properties"].items():
+        text = sub.get("description", "")
+        assert text, f"{name}.{prop} needs a description"
+        assert "\n" not in text, f"{name}.{prop}: the description is one line"
+    assert set(schema.get("required", [])) <= set(schema["properties"])
+    if name in REQUEST_STRUCTS:
+        assert schema.get("x-struct") == "request"
+    else:
+        assert "x-struct" not in schema
+
+
+def test_no_inline_object_schemas_in_operations() -> None:
+    for op_id, (_, _, op) in OPERATIONS.items():
+        for where, node in _walk(op):
+            if isinstance(node, dict) and where.endswith("/schema"):
+                assert "$ref" in node or node.get("type") == "string", (
+                    f"{op_id}{where}: use a component $ref"
+                )
+
+
+def test_no_closed_objects() -> None:
+    closed = [
+        p for p, n in _walk(SPEC) if isinstance(n, dict) and n.get("additionalProperties") is False
+    ]
+    assert not closed
+
+
+@pytest.mark.parametrize(("name", "required"), REQUIRED, ids=[r[0] for r in REQUIRED])
+def test_required_fields(name: str, required: set[str]) -> None:
+    assert set(SCHEMAS[name].get("required", [])) == required
+
+
+@pytest.mark.parametrize(("key", "json_type", "default"), OPTIONS, ids=[o[0] for o in OPTIONS])
+def test_options_key(key: str, json_type: str, default: Any) -> None:
+    prop = SCHEMAS["Options"]["properties"][key]
+    assert prop["type"] == json_type
+    if default is None:
+        assert "default" not in prop
+    else:
+        assert prop["default"] == default
+    if json_type == "array":
+        assert prop["items"] == {"type": "string"}
+
+
+def test_options_has_exactly_the_reference_keys_and_stays_open() -> None:
+    options = SCHEMAS["Options"]
+    assert set(options["properties"]) == {key for key, _, _ in OPTIONS}
+    assert options["additionalProperties"] is True
+
+
+@pytest.mark.parametrize(
+    ("name", "prop"), DEPRECATED_FIELDS, ids=[f"{s}.{p}" for s, p in DEPRECATED_FIELDS]
+)
+def test_deprecated_fields(name: str, prop: str) -> None:
+    assert SCHEMAS[name]["properties"][prop]["deprecated"] is True
+
+
+def test_legacy_embeddings_endpoint_is_deprecated() -> None:
+    assert OPERATIONS["embeddings"][2]["deprecated"] is True
+
+
+@pytest.mark.parametrize(
+    ("name", "prop", "union"),
+    [
+        pytest.param("GenerateRequest", "format", "Format", id="generate-format"),
+        pytest.param("GenerateRequest", "keep_alive", "KeepAlive", id="generate-keep_alive"),
+        pytest.param("GenerateRequest", "think", "Think", id="generate-think"),
+        pytest.param("ChatRequest", "format", "Format", id="chat-format"),
+        pytest.param("ChatRequest", "keep_alive", "KeepAlive", id="chat-keep_alive"),
+        pytest.param("ChatRequest", "think", "Think", id="chat-think"),
+        pytest.param("EmbedRequest", "keep_alive", "KeepAlive", id="embed-keep_alive"),
+        pytest.param("EmbeddingsRequest", "keep_alive", "KeepAlive", id="embeddings-keep_alive"),
+        pytest.param("EmbedRequest", "input", "EmbedInput", id="embed-input"),
+        pytest.param("CreateRequest", "license", "License", id="create-license"),
+        pytest.param("ToolProperty", "type", "ToolPropertyType", id="tool-property-type"),
+    ],
+)
+def test_union_fields(name: str, prop: str, union: str) -> None:
+    assert _ref_name(SCHEMAS[name]["properties"][prop]) == union
+
+
+@pytest.mark.parametrize(
+    ("union", "valid", "invalid"),
+    [
+        pytest.param("Format", ["json", {"type": "object"}], ["yaml", 1, ["json"]], id="Format"),
+        pytest.param("KeepAlive", ["5m", "0", 0, -1, 42.5], [True, None, ["5m"]], id="KeepAlive"),
+        pytest.param(
+            "Think", [True, False, "low", "medium", "high", "max"], ["extreme", 1, None], id="Think"
+        ),
+        pytest.param("EmbedInput", ["a", ["a", "b"], []], [1, ["a", 2], None], id="EmbedInput"),
+        pytest.param("License", ["MIT", ["MIT", "Apache-2.0"]], [1, {"name": "MIT"}], id="License"),
+        pytest.param(
+            "ToolPropertyType", ["string", ["string", "null"]], [1, [1]], id="ToolPropertyType"
+        ),
+    ],
+)
+def test_union_values(union: str, valid: list[Any], invalid: list[Any]) -> None:
+    for value in valid:
+        assert not _errors(union, value), f"{union} should accept {value!r}"
+    for value in invalid:
+        assert _errors(union, value), f"{union} should reject {value!r}"
+
+
+@pytest.mark.parametrize(
+    ("name", "prop"),
+    [
+        pytest.param("ModelDetails", "families", id="ModelDetails.families"),
+        pytest.param(
+            "ToolFunctionParameters", "properties", id="ToolFunctionParameters.properties"
+        ),
+    ],
+)
+def test_nullable_fields(name: str, prop: str) -> None:
+    prop_type = SCHEMAS[name]["properties"][prop]["type"]
+    assert isinstance(prop_type, list)
+    assert "null" in prop_type
+
+
+def test_progress_completed_absent_means_zero() -> None:
+    completed = SCHEMAS["ProgressResponse"]["properties"]["completed"]
+    assert completed["x-omitempty"] is True
+    assert completed["default"] == 0
+    assert not _errors("ProgressResponse", {"status": "pulling manifest"})
+    assert _errors("ProgressResponse", {"completed": 5})  # status stays strictly required
+
+
+# ---------------------------------------------------------------------------
+# (c) every example in openapi/examples/INDEX.yaml validates
+# ---------------------------------------------------------------------------
+
+
+def test_index_lists_every_example_file() -> None:
+    on_disk = {p.name for p in EXAMPLES_DIR.iterdir() if p.is_file() and p.name != "INDEX.yaml"}
+    assert on_disk == set(INDEX)
+
+
+@pytest.mark.parametrize(("name", "entry"), _index_params())
+def test_index_entry_is_well_formed(name: str, entry: dict[str, Any]) -> None:
+    assert entry["operation"] in OPERATIONS
+    assert entry["kind"] in {"request", "response", "error"}
+    assert entry["schema"] is None or entry["schema"] in SCHEMAS
+    assert entry["stream"] is name.endswith(".ndjson")
+    if entry["kind"] == "request":
+        assert "status" not in entry
+    else:
+        assert isinstance(entry["status"], int)
+    if entry["kind"] == "error":
+        assert entry["schema"] in {"ErrorResponse", None}
+        assert entry["status"] >= 400
+    if entry["schema"] is None:
+        assert name.endswith(".txt"), "non-JSON bodies are .txt files"
+
+
+@pytest.mark.parametrize(("name", "entry"), _index_params())
+def test_example_validates(name: str, entry: dict[str, Any]) -> None:
+    text = (EXAMPLES_DIR / name).read_text(encoding="utf-8")
+    schema = entry["schema"]
+    if schema is None:
+        with pytest.raises(ValueError):
+            json.loads(text)  # not JSON (plain text or an empty body)
+        return
+    if not entry["stream"]:
+        body = json.loads(text)
+        assert not _errors(schema, body), _errors(schema, body)
+        return
+    lines = [json.loads(line) for line in text.splitlines() if line.strip()]
+    assert lines, "empty stream"
+    for number, line in enumerate(lines, 1):
+        line_schema = "ErrorResponse" if "error" in line else schema
+        errors = _errors(line_schema, line)
+        assert not errors, f"line {number}: {errors}"
+        if "error" in line:
+            assert number == len(lines), "a mid-stream error line ends the stream"
+            assert "done" not in line
+    _, _, op = OPERATIONS[entry["operation"]]
+    terminal = op["x-ollama-stream"]["terminal"]
+    if "error" not in lines[-1]:
+        assert lines[-1][terminal["field"]] == terminal["equals"], (
+            "a stream ends with its terminal line"
+        )
+        assert all(line.get(terminal["field"]) != terminal["equals"] for line in lines[:-1])
+
+
+@pytest.mark.parametrize(("name", "entry"), _index_params())
+def test_example_matches_operation(name: str, entry: dict[str, Any]) -> None:
+    _, _, op = OPERATIONS[entry["operation"]]
+    if entry["kind"] == "request":
+        body = op["requestBody"]["content"][JSON]["schema"]
+        assert _ref_name(body) == entry["schema"]
+        return
+    status = str(entry["status"])
+    assert status in op["responses"], f"{entry['operation']} does not document {status}"
+    response = _resolve(op["responses"][status])
+    content = response.get("content", {})
+    text = (EXAMPLES_DIR / name).read_text(encoding="utf-8")
+    if entry["schema"] is None:
+        assert JSON not in content
+        if "text/plain" in content:
+            assert text
+            if "example" in content["text/plain"]:
+                assert text == content["text/plain"]["example"]
+        else:
+            assert text == "", "documented as an empty body"
+        return
+    media = NDJSON if entry["stream"] else JSON
+    assert media in content, f"{entry['operation']} {status} has no {media} body"
+    assert _ref_name(content[media]["schema"]) == entry["schema"]
+
+
+@pytest.mark.parametrize(
+    "op_id",
+    [
+        op_id
+        for op_id, (_, _, op) in OPERATIONS.items()
+        if "requestBody" in op and JSON in op["requestBody"]["content"]
+    ],
+)
+def test_every_json_request_has_an_example(op_id: str) -> None:
+    assert any(e["operation"] == op_id and e["kind"] == "request" for e in INDEX.values())
+
+
+@pytest.mark.parametrize("op_id", sorted(RESPONSE_SCHEMAS))
+def test_every_json_response_has_an_example(op_id: str) -> None:
+    assert any(
+        e["operation"] == op_id and e["kind"] == "response" and not e["stream"]
+        for e in INDEX.values()
+    )
+
+
+@pytest.mark.parametrize("op_id", ["generate", "chat", "create", "pull", "push"])
+def test_every_stream_has_an_example(op_id: str) -> None:
+    assert any(e["operation"] == op_id and e["stream"] for e in INDEX.values())

@@ -22,6 +22,9 @@ DEFAULT_BASE_URL: Final = f"{DEFAULT_SCHEME}://{DEFAULT_HOST}:{DEFAULT_PORT}"
 HTTP_DEFAULT_PORT: Final = 80
 HTTPS_DEFAULT_PORT: Final = 443
 
+# TCP's largest port; 0 is not a port a client can dial.
+MAX_PORT: Final = 65535
+
 # The hosted service: the bare name means its HTTPS API, as in the official clients.
 OLLAMA_CLOUD_HOST: Final = "ollama.com"
 
@@ -61,10 +64,11 @@ KEEPALIVE_EXPIRY: Final = 30.0
 
 # --- Retries -----------------------------------------------------------------
 
-# One try plus two retries: enough for a busy queue or a restarting server,
-# bounded so a dead server fails fast.
+# Enough attempts to ride out a busy queue or a restarting server, few enough
+# that a dead server fails fast.
 DEFAULT_MAX_ATTEMPTS: Final = 3
-# Pulls are long and resumable by the server; retry once, then let the caller decide.
+# Pulls are long and the server resumes them: fewer attempts than other calls,
+# then the caller decides.
 PULL_MAX_ATTEMPTS: Final = 2
 # Exponential backoff bounds: the first wait, and the ceiling it doubles up to.
 RETRY_MIN_BACKOFF: Final = 1.0

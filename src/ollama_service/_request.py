@@ -338,10 +338,10 @@ def normalize_tools(tools: object) -> list[Tool] | UnsetType:
 # --- Functions as tools ----------------------------------------------------------------
 
 _JSON_TYPES: dict[type, str] = {
+    bool: "boolean",  # before int: bool is a subclass of int, and the first match wins
     str: "string",
     int: "integer",
     float: "number",
-    bool: "boolean",
     list: "array",
     tuple: "array",
     set: "array",

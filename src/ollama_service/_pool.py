@@ -1,0 +1,170 @@
+"""Connection-pool, timeout and header settings for the httpx client.
+
+Pure builders shared by the sync and async clients, so both talk to the server
+with the same limits, bounds and headers. Inputs are validated here, before a
+client exists, so a bad value fails with a message naming the argument instead
+of deep inside httpx.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import platform
+from collections.abc import Mapping
+
+import httpx
+
+from ._constants import (
+    CONNECT_TIMEOUT,
+    DEFAULT_MAX_CONNECTIONS,
+    DEFAULT_TIMEOUT,
+    JSON_CONTENT_TYPE,
+    KEEPALIVE_EXPIRY,
+    POOL_TIMEOUT,
+    REDACTED,
+    SENSITIVE_HEADERS,
+    TOTAL_CONNECTIONS_FACTOR,
+    USER_AGENT_PRODUCT,
+    WRITE_TIMEOUT,
+)
+from ._errors import OllamaRequestError
+from ._version import __version__
+
+__all__ = ["build_headers", "build_limits", "build_timeout", "redact_headers", "user_agent"]
+
+
+def build_limits(max_connections: int = DEFAULT_MAX_CONNECTIONS) -> httpx.Limits:
+    """Pool limits sized for an Ollama server.
+
+    ``max_connections`` connections are kept alive between requests; twice as
+    many may be open at once, so a burst does not wait on the pool.
+
+    Args:
+        max_connections: Connections to keep alive (at least 1).
+
+    Returns:
+        The httpx limits.
+
+    Raises:
+        OllamaRequestError: If ``max_connections`` is not a positive integer.
+    """
+    keep_alive = _positive_int("max_connections", max_connections)
+    return httpx.Limits(
+        max_connections=keep_alive * TOTAL_CONNECTIONS_FACTOR,
+        max_keepalive_connections=keep_alive,
+        keepalive_expiry=KEEPALIVE_EXPIRY,
+    )
+
+
+def _positive_int(name: str, value: object) -> int:
+    """Validate a count given by a caller who may not run a type checker."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise OllamaRequestError(f"{name} must be a positive integer, got {value!r}")
+    return value
+
+
+def _seconds(name: str, value: object) -> float | None:
+    """Validate one bound: None stays unbounded, and so does infinity."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise OllamaRequestError(f"{name} must be a number of seconds or None, got {value!r}")
+    if math.isnan(value) or value < 0:
+        raise OllamaRequestError(f"{name} must be a non-negative number of seconds, got {value!r}")
+    if math.isinf(value):
+        return None
+    return float(value)
+
+
+def build_timeout(
+    timeout: float | httpx.Timeout | None = DEFAULT_TIMEOUT,
+    *,
+    connect: float | None = CONNECT_TIMEOUT,
+    write: float | None = WRITE_TIMEOUT,
+    pool: float | None = POOL_TIMEOUT,
+) -> httpx.Timeout:
+    """The four httpx time bounds, from the one most callers care about.
+
+    ``timeout`` bounds each wait for response bytes (the first byte can take
+    minutes while a model loads). The other bounds stay short so an unreachable
+    server or an exhausted pool fails fast even when ``timeout`` is None.
+
+    Args:
+        timeout: Read bound in seconds; None waits without a bound. An
+            ``httpx.Timeout`` is used as is.
+        connect: Bound on opening a connection.
+        write: Bound on sending each piece of the request body.
+        pool: Bound on waiting for a free pooled connection.
+
+    Returns:
+        The httpx timeout. Infinity means no bound, like None.
+
+    Raises:
+        OllamaRequestError: If a bound is negative, NaN or not a number; the
+            message names the argument.
+    """
+    if isinstance(timeout, httpx.Timeout):
+        return timeout
+    return httpx.Timeout(
+        connect=_seconds("connect", connect),
+        read=_seconds("timeout", timeout),
+        write=_seconds("write", write),
+        pool=_seconds("pool", pool),
+    )
+
+
+@functools.cache
+def user_agent() -> str:
+    """Our User-Agent, shaped like the official clients' so server logs read alike.
+
+    Returns:
+        For example ``ollama-service/0.1.0 (x86_64 linux) Python/3.12.4``.
+    """
+    machine = platform.machine() or "unknown"
+    system = (platform.system() or "unknown").lower()
+    return (
+        f"{USER_AGENT_PRODUCT}/{__version__} ({machine} {system}) "
+        f"Python/{platform.python_version()}"
+    )
+
+
+def build_headers(*, api_key: str | None, headers: Mapping[str, str] | None) -> dict[str, str]:
+    """The default headers of every request.
+
+    Keys are lower-case so the caller's headers replace ours whatever their
+    spelling (``authorization`` overrides the Bearer token built from
+    ``api_key``).
+
+    Args:
+        api_key: Bearer token for ollama.com or a proxy; blank means none.
+        headers: Extra headers, merged last.
+
+    Returns:
+        A new dict with lower-case keys.
+    """
+    result = {
+        "accept": JSON_CONTENT_TYPE,
+        "content-type": JSON_CONTENT_TYPE,
+        "user-agent": user_agent(),
+    }
+    if api_key is not None and api_key.strip():
+        result["authorization"] = f"Bearer {api_key.strip()}"
+    if headers:
+        result.update({name.lower(): value for name, value in headers.items()})
+    return result
+
+
+def redact_headers(headers: Mapping[str, str]) -> dict[str, str]:
+    """A copy of ``headers`` that is safe to show in reprs and logs.
+
+    Args:
+        headers: Any headers, including ``httpx.Headers``.
+
+    Returns:
+        The same names, with credential and cookie values replaced by ``***``.
+    """
+    return {
+        name: REDACTED if name.lower() in SENSITIVE_HEADERS else value
+        for name, value in headers.items()
+    }

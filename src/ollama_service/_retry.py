@@ -1,0 +1,430 @@
+"""When to retry, how long to wait, and the tenacity objects both clients loop over.
+
+The policy is conservative because Ollama's work is expensive: a retried
+generation runs the model again. So we retry only what cannot have done work,
+or what is safe to repeat:
+
+- failures before the request left (refused, DNS, connect or pool timeout);
+- 429 and 503, where the server refused before processing;
+- for idempotent requests also 502, 504, dropped connections and read or write
+  timeouts;
+- never a plain 500 (Ollama uses it for deterministic failures such as a model
+  that cannot load), another 4xx, an error inside a stream, or a decode error.
+
+A ``Retry-After`` is honoured exactly, and one above the cap means "give up".
+The decisions are pure functions, tested with tables; ``retrying`` and
+``async_retrying`` only wire them into tenacity.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import re
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, replace
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
+from typing import Final, TypedDict
+
+import tenacity
+from tenacity.retry import retry_base
+from tenacity.stop import stop_after_attempt
+from tenacity.wait import wait_base
+
+from ._constants import (
+    DEFAULT_MAX_ATTEMPTS,
+    PRE_PROCESSING_STATUSES,
+    PULL_MAX_ATTEMPTS,
+    RETRY_AFTER_CAP,
+    RETRY_MAX_BACKOFF,
+    RETRY_MIN_BACKOFF,
+    RETRYABLE_STATUSES,
+)
+from ._errors import (
+    OllamaConnectionError,
+    OllamaRequestError,
+    OllamaResponseError,
+    OllamaServiceError,
+    OllamaStreamError,
+    OllamaTimeoutError,
+)
+
+__all__ = [
+    "OnRetry",
+    "RetryPolicy",
+    "async_retrying",
+    "backoff_delay",
+    "is_retryable_status",
+    "parse_retry_after",
+    "retrying",
+    "should_retry",
+]
+
+OnRetry = Callable[[int, BaseException, float], None]
+"""Called before each sleep with (failed attempt number, its exception, the delay)."""
+
+_DELTA_SECONDS: Final = re.compile(r"\d+(?:\.\d+)?")
+
+
+def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
+    """Read a ``Retry-After`` header as a number of seconds to wait.
+
+    Args:
+        value: The header value: delay-seconds (integer, or a decimal as some
+            servers send) or an HTTP date.
+        now: The current time, for dates; defaults to the clock (tests pin it).
+
+    Returns:
+        Seconds to wait (0.0 for a date in the past), or None when the header
+        is absent, negative or unreadable, so the normal backoff applies.
+    """
+    if value is None:
+        return None
+    text = value.strip()
+    if _DELTA_SECONDS.fullmatch(text):
+        return float(text)
+    try:
+        when = parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    current = now if now is not None else datetime.now(timezone.utc)
+    if current.tzinfo is None:
+        current = current.replace(tzinfo=timezone.utc)
+    return max(0.0, (when - current).total_seconds())
+
+
+def is_retryable_status(status: int, *, idempotent: bool) -> bool:
+    """Whether an HTTP error status is worth another attempt.
+
+    Args:
+        status: The HTTP status.
+        idempotent: Whether repeating the request is harmless.
+
+    Returns:
+        True for 429 and 503 (refused before any work), for 502 and 504 only
+        when idempotent (a proxy may have forwarded it), False otherwise.
+    """
+    if status not in RETRYABLE_STATUSES:
+        return False
+    return idempotent or status in PRE_PROCESSING_STATUSES
+
+
+def should_retry(
+    exc: BaseException, *, idempotent: bool, max_retry_after: float = RETRY_AFTER_CAP
+) -> bool:
+    """Whether a failed attempt should be tried again.
+
+    Args:
+        exc: What the attempt raised.
+        idempotent: Whether repeating the request is harmless.
+        max_retry_after: The longest ``Retry-After`` we are willing to wait.
+
+    Returns:
+        True when another attempt is safe and may succeed.
+    """
+    if isinstance(exc, OllamaTimeoutError):
+        return exc.phase in ("connect", "pool") or idempotent
+    if isinstance(exc, OllamaConnectionError):
+        return idempotent or not exc.sent
+    if isinstance(exc, OllamaStreamError):
+        return False
+    if isinstance(exc, OllamaResponseError):
+        if not is_retryable_status(exc.status_code, idempotent=idempotent):
+            return False
+        return exc.retry_after is None or exc.retry_after <= max_retry_after
+    return False
+
+
+def backoff_delay(
+    attempt: int,
+    *,
+    min_backoff: float,
+    max_backoff: float,
+    retry_after: float | None = None,
+    rand: Callable[[], float] = random.random,
+) -> float:
+    """Seconds to wait after a failed attempt.
+
+    Exponential backoff with "equal jitter": half of the step is fixed, so
+    waits still grow, and half is random, so many clients do not retry in step.
+
+    Args:
+        attempt: The attempt that just failed, starting at 1.
+        min_backoff: The first step.
+        max_backoff: The ceiling of the step.
+        retry_after: The server's ``Retry-After``; when given it is returned
+            as is, because the server said when it will be ready.
+        rand: Source of uniform numbers in [0, 1); tests pass a constant.
+
+    Returns:
+        The delay in seconds.
+
+    Raises:
+        ValueError: If ``attempt`` is below 1.
+    """
+    if attempt < 1:
+        raise ValueError(f"attempt numbers start at 1, got {attempt}")
+    if retry_after is not None:
+        return retry_after
+    try:
+        step = min(max_backoff, min_backoff * 2.0 ** (attempt - 1))
+    except OverflowError:
+        step = max_backoff
+    half = step / 2
+    return half + half * rand()
+
+
+def _check_seconds(name: str, value: float) -> None:
+    if math.isnan(value) or value < 0:
+        raise OllamaRequestError(f"{name} must be a non-negative number of seconds, got {value!r}")
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How often and how patiently to retry.
+
+    Attributes:
+        max_attempts: Total attempts including the first (1 disables retries).
+        min_backoff: First backoff step in seconds.
+        max_backoff: Ceiling of the backoff step in seconds.
+        max_retry_after: Longest ``Retry-After`` worth waiting for; a longer
+            one makes the error final.
+    """
+
+    max_attempts: int = DEFAULT_MAX_ATTEMPTS
+    min_backoff: float = RETRY_MIN_BACKOFF
+    max_backoff: float = RETRY_MAX_BACKOFF
+    max_retry_after: float = RETRY_AFTER_CAP
+
+    def __post_init__(self) -> None:
+        if isinstance(self.max_attempts, bool) or self.max_attempts < 1:
+            raise OllamaRequestError(f"max_attempts must be at least 1, got {self.max_attempts!r}")
+        _check_seconds("min_backoff", self.min_backoff)
+        _check_seconds("max_backoff", self.max_backoff)
+        _check_seconds("max_retry_after", self.max_retry_after)
+        if self.min_backoff > self.max_backoff:
+            raise OllamaRequestError(
+                f"min_backoff ({self.min_backoff!r}) must not exceed "
+                f"max_backoff ({self.max_backoff!r})"
+            )
+
+    @property
+    def max_retries(self) -> int:
+        """Retries after the first attempt, the number the public API speaks of."""
+        return self.max_attempts - 1
+
+    @classmethod
+    def from_max_retries(
+        cls,
+        max_retries: int,
+        *,
+        min_backoff: float = RETRY_MIN_BACKOFF,
+        max_backoff: float = RETRY_MAX_BACKOFF,
+        max_retry_after: float = RETRY_AFTER_CAP,
+    ) -> RetryPolicy:
+        """Build a policy from the public ``max_retries`` count.
+
+        Args:
+            max_retries: Retries after the first attempt (0 disables retries).
+            min_backoff: First backoff step in seconds.
+            max_backoff: Ceiling of the backoff step in seconds.
+            max_retry_after: Longest ``Retry-After`` worth waiting for.
+
+        Returns:
+            The policy with ``max_attempts = max_retries + 1``.
+
+        Raises:
+            OllamaRequestError: If ``max_retries`` is negative or a bound is invalid.
+        """
+        if isinstance(max_retries, bool) or max_retries < 0:
+            raise OllamaRequestError(f"max_retries must be 0 or more, got {max_retries!r}")
+        return cls(
+            max_attempts=max_retries + 1,
+            min_backoff=min_backoff,
+            max_backoff=max_backoff,
+            max_retry_after=max_retry_after,
+        )
+
+    def with_attempts(self, max_attempts: int) -> RetryPolicy:
+        """Copy the policy with another attempt count (pulls use fewer).
+
+        Args:
+            max_attempts: Total attempts including the first.
+
+        Returns:
+            A new, validated policy.
+        """
+        return replace(self, max_attempts=max_attempts)
+
+
+# --- tenacity ------------------------------------------------------------------
+
+
+class _RetryIfShould(retry_base):
+    """tenacity's retry predicate: ``should_retry``, plus attempt bookkeeping.
+
+    It runs after every attempt, including the last and any that fails with a
+    non-retryable error, which makes it the one hook that can stamp
+    ``.attempts`` on whatever exception is finally raised (tenacity's ``after``
+    runs only when another attempt follows).
+    """
+
+    def __init__(self, *, idempotent: bool, max_retry_after: float) -> None:
+        self._idempotent = idempotent
+        self._max_retry_after = max_retry_after
+
+    def __call__(self, retry_state: tenacity.RetryCallState) -> bool:
+        outcome = retry_state.outcome
+        if outcome is None or not outcome.failed:
+            return False
+        exc = outcome.exception()
+        if exc is None:
+            return False
+        if isinstance(exc, OllamaServiceError):
+            exc.attempts = retry_state.attempt_number
+        return should_retry(exc, idempotent=self._idempotent, max_retry_after=self._max_retry_after)
+
+
+class _WaitBackoff(wait_base):
+    """tenacity's wait: the server's ``Retry-After`` if it sent one, else backoff."""
+
+    def __init__(self, policy: RetryPolicy, rand: Callable[[], float]) -> None:
+        self._policy = policy
+        self._rand = rand
+
+    def __call__(self, retry_state: tenacity.RetryCallState) -> float:
+        outcome = retry_state.outcome
+        exc = outcome.exception() if outcome is not None and outcome.failed else None
+        retry_after = exc.retry_after if isinstance(exc, OllamaResponseError) else None
+        return backoff_delay(
+            retry_state.attempt_number,
+            min_backoff=self._policy.min_backoff,
+            max_backoff=self._policy.max_backoff,
+            retry_after=retry_after,
+            rand=self._rand,
+        )
+
+
+class _RetryKwargs(TypedDict):
+    stop: stop_after_attempt
+    retry: retry_base
+    wait: wait_base
+    before_sleep: Callable[[tenacity.RetryCallState], None] | None
+    reraise: bool
+
+
+def _notifier(on_retry: OnRetry) -> Callable[[tenacity.RetryCallState], None]:
+    def before_sleep(retry_state: tenacity.RetryCallState) -> None:
+        outcome = retry_state.outcome
+        exc = outcome.exception() if outcome is not None else None
+        action = retry_state.next_action
+        delay = action.sleep if action is not None else 0.0
+        if exc is not None:
+            on_retry(retry_state.attempt_number, exc, delay)
+
+    return before_sleep
+
+
+def _retry_kwargs(
+    policy: RetryPolicy,
+    *,
+    idempotent: bool,
+    on_retry: OnRetry | None,
+    rand: Callable[[], float],
+) -> _RetryKwargs:
+    """The arguments shared by the sync and async retrying objects."""
+    return _RetryKwargs(
+        stop=stop_after_attempt(policy.max_attempts),
+        retry=_RetryIfShould(idempotent=idempotent, max_retry_after=policy.max_retry_after),
+        wait=_WaitBackoff(policy, rand),
+        before_sleep=_notifier(on_retry) if on_retry is not None else None,
+        reraise=True,
+    )
+
+
+def retrying(
+    policy: RetryPolicy,
+    *,
+    idempotent: bool,
+    on_retry: OnRetry | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+    rand: Callable[[], float] = random.random,
+) -> tenacity.Retrying:
+    """A tenacity loop applying ``policy`` to a blocking call.
+
+    Use as ``for attempt in retrying(...): with attempt: ...``. The last
+    exception is re-raised as is (not wrapped in ``RetryError``), with
+    ``.attempts`` set to the number of attempts made.
+
+    Args:
+        policy: Attempt count and backoff bounds.
+        idempotent: Whether repeating the request is harmless.
+        on_retry: Called before each sleep with (attempt, exception, delay).
+        sleep: How to wait; tests pass a recorder so nothing really sleeps.
+        rand: Jitter source; tests pass a constant.
+
+    Returns:
+        A fresh ``tenacity.Retrying``.
+    """
+    kwargs = _retry_kwargs(policy, idempotent=idempotent, on_retry=on_retry, rand=rand)
+    return tenacity.Retrying(sleep=sleep, **kwargs)
+
+
+def async_retrying(
+    policy: RetryPolicy,
+    *,
+    idempotent: bool,
+    on_retry: OnRetry | None = None,
+    sleep: Callable[[float], Awaitable[None]] | None = None,
+    rand: Callable[[], float] = random.random,
+) -> tenacity.AsyncRetrying:
+    """A tenacity loop applying ``policy`` to an async call.
+
+    Use as ``async for attempt in async_retrying(...): with attempt: ...``.
+    Same behaviour as ``retrying``.
+
+    Args:
+        policy: Attempt count and backoff bounds.
+        idempotent: Whether repeating the request is harmless.
+        on_retry: Called before each sleep with (attempt, exception, delay).
+        sleep: How to wait; None keeps tenacity's own async sleep. Tests pass
+            a recorder so nothing really sleeps.
+        rand: Jitter source; tests pass a constant.
+
+    Returns:
+        A fresh ``tenacity.AsyncRetrying``.
+    """
+    kwargs = _retry_kwargs(policy, idempotent=idempotent, on_retry=on_retry, rand=rand)
+    if sleep is None:
+        return tenacity.AsyncRetrying(**kwargs)
+    return tenacity.AsyncRetrying(sleep=sleep, **kwargs)
+
+
+def retry_policies(
+    max_retries: int | None,
+    *,
+    min_backoff: float | None = None,
+    max_backoff: float | None = None,
+) -> tuple[RetryPolicy, RetryPolicy]:
+    """Return (the policy for most calls, the policy for pull) from the public settings.
+
+    Pulls are long and resumable, so they get fewer attempts by default; an explicit
+    `max_retries` applies to both.
+
+    Raises:
+        OllamaRequestError: A negative count or an invalid backoff bound (named).
+    """
+    policy = RetryPolicy(
+        min_backoff=RETRY_MIN_BACKOFF if min_backoff is None else min_backoff,
+        max_backoff=RETRY_MAX_BACKOFF if max_backoff is None else max_backoff,
+    )
+    if max_retries is None:
+        return policy, policy.with_attempts(min(PULL_MAX_ATTEMPTS, policy.max_attempts))
+    if isinstance(max_retries, bool) or max_retries < 0:
+        raise OllamaRequestError(f"max_retries must be 0 or more, got {max_retries!r}")
+    policy = policy.with_attempts(max_retries + 1)
+    return policy, policy

@@ -94,7 +94,7 @@ def _definition_order(structs: list[StructIR]) -> list[StructIR]:
         if struct.name in path:
             raise ValueError(f"default factories form a cycle: {' -> '.join((*path, struct.name))}")
         for f in struct.fields:
-            if f.zero and f.zero.startswith("msgspec.field(default_factory="):
+            if f.zero and f.type_expr in by_name and f.zero.startswith("msgspec.field("):
                 visit(by_name[f.type_expr], (*path, struct.name))
         done[struct.name] = struct
 

@@ -192,10 +192,11 @@ class _TypeResolver:
         simple = {"str": '""', "int": "0", "float": "0.0", "bool": "False"}
         if type_expr in simple:
             return simple[type_expr]
+        # Explicit factories: msgspec would copy a literal [] too, but linters cannot know that.
         if type_expr.startswith("list["):
-            return "[]"
+            return "msgspec.field(default_factory=list)"
         if type_expr.startswith("dict["):
-            return "{}"
+            return "msgspec.field(default_factory=dict)"
         if type_expr in self.schemas and self.is_struct(type_expr):
             return f"msgspec.field(default_factory={type_expr})"
         return None

@@ -61,7 +61,7 @@ class BaseStruct(msgspec.Struct, kw_only=True, omit_defaults=True):
         """Return the set fields as plain JSON-ready builtins, keyed by their JSON names."""
         out: dict[str, Any] = {}
         encode_names = self.__struct_encode_fields__
-        for name, wire in zip(self.__struct_fields__, encode_names):
+        for name, wire in zip(self.__struct_fields__, encode_names, strict=True):
             value = getattr(self, name)
             if _is_set(value):
                 out[wire] = _builtins(value)
@@ -84,7 +84,7 @@ _NAME_CACHE: dict[type[BaseStruct], dict[str, str]] = {}
 def _python_name(cls: type[BaseStruct], key: str) -> str:
     names = _NAME_CACHE.get(cls)
     if names is None:
-        names = dict(zip(cls.__struct_encode_fields__, cls.__struct_fields__))
+        names = dict(zip(cls.__struct_encode_fields__, cls.__struct_fields__, strict=True))
         names.update({n: n for n in cls.__struct_fields__})
         _NAME_CACHE[cls] = names
     # Unknown keys map to a name no struct has, so lookups fall through to "not set".

@@ -145,7 +145,7 @@ class ToolCallFunction(BaseStruct):
 
     index: int = 0
     name: str = ""
-    arguments: dict[str, Any] = {}
+    arguments: dict[str, Any] = msgspec.field(default_factory=dict)
 
 
 class ToolCall(BaseStruct):
@@ -305,7 +305,7 @@ class Tensor(BaseStruct):
 
     name: str = ""
     type: str = ""
-    shape: list[int] = []
+    shape: list[int] = msgspec.field(default_factory=list)
 
 
 class GenerateRequest(BaseStruct):
@@ -500,7 +500,7 @@ class EmbedResponse(BaseStruct):
     """
 
     model: str = ""
-    embeddings: list[list[float]] = []
+    embeddings: list[list[float]] = msgspec.field(default_factory=list)
     total_duration: int | None = None
     load_duration: int | None = None
     prompt_eval_count: int | None = None
@@ -529,7 +529,7 @@ class EmbeddingsResponse(BaseStruct):
         embedding: The embedding vector (float64, not normalized); [] for a load-only request.
     """
 
-    embedding: list[float] = []
+    embedding: list[float] = msgspec.field(default_factory=list)
 
 
 class ListResponse(BaseStruct):
@@ -539,7 +539,7 @@ class ListResponse(BaseStruct):
         models: Installed models, most recently modified first.
     """
 
-    models: list[ListModel] = []
+    models: list[ListModel] = msgspec.field(default_factory=list)
 
 
 class ListModel(BaseStruct):
@@ -622,7 +622,7 @@ class ShowResponse(BaseStruct):
     messages: list[Message] | None = None
     remote_model: str | None = None
     remote_host: str | None = None
-    model_info: dict[str, Any] = {}
+    model_info: dict[str, Any] = msgspec.field(default_factory=dict)
     projector_info: dict[str, Any] | None = None
     tensors: list[Tensor] | None = None
     capabilities: list[str] | None = None
@@ -787,7 +787,7 @@ class ProcessResponse(BaseStruct):
         models: Loaded models, longest remaining keep-alive first.
     """
 
-    models: list[ProcessModel] = []
+    models: list[ProcessModel] = msgspec.field(default_factory=list)
 
 
 class ProcessModel(BaseStruct):

@@ -73,7 +73,9 @@ def orphans(root: Path, known: set[Path]) -> list[Path]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m codegen", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m codegen", description=(__doc__ or "").splitlines()[0]
+    )
     parser.add_argument("--check", action="store_true", help="fail if any generated file is stale")
     args = parser.parse_args(argv)
 

@@ -6,6 +6,7 @@ not pretty.
 
 from __future__ import annotations
 
+import re
 import textwrap
 from typing import Any
 
@@ -53,7 +54,8 @@ def _annotation(f: FieldIR, is_request: bool) -> tuple[str, str | None]:
 
 
 def render_struct(struct: StructIR) -> str:
-    lines = [f"class {struct.name}(BaseStruct):"]
+    # kw_only is per class in msgspec: the base's setting does not cover these fields.
+    lines = [f"class {struct.name}(BaseStruct, kw_only=True):"]
     doc = struct.description
     if struct.fields:
         attrs = "\n".join(
@@ -94,8 +96,14 @@ def _definition_order(structs: list[StructIR]) -> list[StructIR]:
         if struct.name in path:
             raise ValueError(f"default factories form a cycle: {' -> '.join((*path, struct.name))}")
         for f in struct.fields:
-            if f.zero and f.type_expr in by_name and f.zero.startswith("msgspec.field("):
-                visit(by_name[f.type_expr], (*path, struct.name))
+            if (
+                f.zero
+                and f.zero.startswith("msgspec.field(default_factory=")
+                and "lambda" not in f.zero
+            ):
+                for name in re.findall(r"\w+", f.type_expr):
+                    if name in by_name and name != struct.name:
+                        visit(by_name[name], (*path, struct.name))
         done[struct.name] = struct
 
     for struct in structs:

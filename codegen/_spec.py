@@ -81,9 +81,14 @@ class SpecIR:
     digest: str
     title: str
     version: str
-    structs: list[StructIR] = field(default_factory=list)
-    aliases: list[AliasIR] = field(default_factory=list)
-    operations: list[OperationIR] = field(default_factory=list)
+    structs: list[StructIR] = field(default_factory=list[StructIR])
+    aliases: list[AliasIR] = field(default_factory=list[AliasIR])
+    operations: list[OperationIR] = field(default_factory=list[OperationIR])
+
+
+def _obj(value: object) -> dict[str, Any]:
+    """YAML mappings as typed dicts (absent or null → empty)."""
+    return cast(dict[str, Any], value) if isinstance(value, dict) else {}
 
 
 def python_name(json_name: str) -> str:
@@ -186,18 +191,29 @@ class _TypeResolver:
         raise SpecError(f"{where}: unsupported type {kind!r}")
 
     def zero(self, type_expr: str, schema: dict[str, Any]) -> str | None:
-        """The safe default of a field the server always sends (None: keep it required)."""
-        if "default" in schema and not isinstance(schema["default"], (list, dict)):
-            return repr(schema["default"])
+        """The default of a field the server always sends (None: keep it required).
+
+        Only "empty" values qualify (`""`, 0, false, [], {}), because structs are encoded with
+        `omit_defaults`: a default is left out of the JSON, and the server reads an absent key as
+        exactly these empty values. A meaningful value (`role: "assistant"`, `type: "function"`)
+        must never be a default, or it would silently vanish from requests. A struct-typed
+        field gets an instance built from the property's `default` object when its struct has
+        required fields of its own.
+        """
         simple = {"str": '""', "int": "0", "float": "0.0", "bool": "False"}
         if type_expr in simple:
             return simple[type_expr]
-        # Explicit factories: msgspec would copy a literal [] too, but linters cannot know that.
-        if type_expr.startswith("list["):
-            return "msgspec.field(default_factory=list)"
-        if type_expr.startswith("dict["):
-            return "msgspec.field(default_factory=dict)"
+        # The parametrised type itself is the factory (`list[Tensor]()` is `[]`), so type
+        # checkers see the element type; a literal [] would be copied by msgspec too, but
+        # linters cannot know that.
+        if type_expr.startswith(("list[", "dict[")):
+            return f"msgspec.field(default_factory={type_expr})"
         if type_expr in self.schemas and self.is_struct(type_expr):
+            default = schema.get("default")
+            if isinstance(default, dict) and default:
+                items = cast(dict[str, Any], default).items()
+                kwargs = ", ".join(f"{python_name(k)}={v!r}" for k, v in items)
+                return f"msgspec.field(default_factory=lambda: {type_expr}({kwargs}))"
             return f"msgspec.field(default_factory={type_expr})"
         return None
 
@@ -208,11 +224,11 @@ def _struct(name: str, schema: dict[str, Any], resolver: _TypeResolver) -> Struc
     is_request = schema.get("x-struct") == "request"
     required = set(schema.get("required", []))
     fields: list[FieldIR] = []
-    for json_name, prop in (schema.get("properties") or {}).items():
+    for json_name, raw in _obj(schema.get("properties")).items():
         where = f"{name}.{json_name}"
-        if not isinstance(prop, dict):
+        prop = _obj(raw)
+        if not prop and raw != {}:
             raise SpecError(f"{where}: property schema must be a mapping")
-        prop = cast(dict[str, Any], prop)
         type_expr, nullable = resolver.resolve(prop, where)
         py = python_name(json_name)
         if py in RESERVED_FIELD_NAMES:
@@ -265,10 +281,11 @@ def _operation(method: str, path: str, op: dict[str, Any]) -> OperationIR:
         raise SpecError(f"{where}: missing operationId")
     if "x-idempotent" not in op:
         raise SpecError(f"{where}: missing x-idempotent")
-    body = (op.get("requestBody") or {}).get("content")
-    ok = op.get("responses", {}).get("200") or op.get("responses", {}).get("201") or {}
-    stream = op.get("x-ollama-stream")
-    terminal = (stream or {}).get("terminal", {})
+    body = _obj(_obj(op.get("requestBody")).get("content"))
+    responses = _obj(op.get("responses"))
+    ok = _obj(responses.get("200") or responses.get("201"))
+    stream = _obj(op.get("x-ollama-stream")) if "x-ollama-stream" in op else None
+    terminal = _obj((stream or {}).get("terminal"))
     return OperationIR(
         operation_id=op_id,
         method=method.upper(),
@@ -276,7 +293,7 @@ def _operation(method: str, path: str, op: dict[str, Any]) -> OperationIR:
         summary=first_line(op.get("summary")),
         idempotent=bool(op["x-idempotent"]),
         request_schema=_schema_of(body, f"{where} request"),
-        response_schema=op.get("x-client-returns") or _schema_of(ok.get("content"), where),
+        response_schema=op.get("x-client-returns") or _schema_of(_obj(ok.get("content")), where),
         stream_field=None if stream is None else stream["field"],
         stream_default=None if stream is None else bool(stream["default"]),
         terminal_field=terminal.get("field"),
@@ -318,8 +335,9 @@ def load(path: Path, *, source: str | None = None) -> SpecIR:
             ir.aliases.append(AliasIR(name, type_expr, first_line(schema.get("description"))))
         else:
             ir.structs.append(_struct(name, schema, resolver))
-    for path_key, item in (doc.get("paths") or {}).items():
+    for path_key, item in _obj(doc.get("paths")).items():
+        methods = _obj(item)
         for method in HTTP_METHODS:
-            if method in item:
-                ir.operations.append(_operation(method, path_key, item[method]))
+            if method in methods:
+                ir.operations.append(_operation(method, str(path_key), _obj(methods[method])))
     return ir

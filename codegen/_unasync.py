@@ -11,7 +11,7 @@ import tempfile
 import tokenize
 from pathlib import Path
 
-import unasync
+import unasync  # pyright: ignore[reportMissingTypeStubs]
 
 from codegen._headers import header
 from codegen.unasync_rules import REPLACEMENTS, STRIP_LINES, TREES
@@ -36,7 +36,7 @@ def sync_outputs(root: Path) -> dict[Path, str]:
                 staged.parent.mkdir(parents=True, exist_ok=True)
                 shutil.copyfile(src, staged)
                 rule = unasync.Rule("/_async/", "/_sync/", additional_replacements=REPLACEMENTS)
-                unasync.unasync_files([str(staged)], rules=[rule])
+                unasync.unasync_files([str(staged)], rules=[rule])  # pyright: ignore[reportUnknownMemberType]
                 converted = Path(str(staged).replace("/_async/", "/_sync/", 1))
                 body = converted.read_text(encoding="utf-8")
                 kept = [ln for ln in body.splitlines() if ln.strip() not in STRIP_LINES]

@@ -14,6 +14,7 @@ from typing import Final
 TREES: Final[tuple[tuple[str, str], ...]] = (
     ("src/ollama_service/_async", "src/ollama_service/_sync"),
     ("tests/_async", "tests/_sync"),
+    ("tests/reliability/_async", "tests/reliability/_sync"),
 )
 
 REPLACEMENTS: Final[dict[str, str]] = {
@@ -34,6 +35,8 @@ REPLACEMENTS: Final[dict[str, str]] = {
     "async_retrying": "retrying",
     # Module paths inside the package and the tests.
     "_async": "_sync",
+    # tests/reliability/helpers.py: waiting for the server to go idle without blocking the loop.
+    "async_wait_idle": "wait_idle",
 }
 
 # Whole lines dropped from generated files (compared after stripping): they only make sense

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Iterable, Iterator
+
+import httpx
 import pytest
 
 
@@ -9,3 +12,41 @@ import pytest
 def anyio_backend() -> str:
     """Run ``@pytest.mark.anyio`` tests on asyncio only."""
     return "asyncio"
+
+
+class ChunkedBody(httpx.SyncByteStream, httpx.AsyncByteStream):
+    """A response body delivered in the given chunks, to sync and async clients alike.
+
+    `tests/_async` cannot define it (unasync would turn `__aiter__` into a second `__iter__`),
+    so it lives here and reaches tests through the `chunked_body` fixture. It records how many
+    chunks were handed out and whether the body was closed, so tests can prove a stream stops
+    reading and releases the connection.
+    """
+
+    def __init__(self, chunks: Iterable[bytes]) -> None:
+        self.chunks = list(chunks)
+        self.sent = 0
+        self.closed = False
+
+    def __iter__(self) -> Iterator[bytes]:
+        for chunk in self.chunks:
+            if self.closed:
+                return
+            self.sent += 1
+            yield chunk
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        for chunk in self.__iter__():
+            yield chunk
+
+    def close(self) -> None:
+        self.closed = True
+
+    async def aclose(self) -> None:
+        self.closed = True
+
+
+@pytest.fixture
+def chunked_body() -> type[ChunkedBody]:
+    """The `ChunkedBody` class: `httpx.Response(200, stream=chunked_body([b"..", b".."]))`."""
+    return ChunkedBody

@@ -16,6 +16,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ollama_service._async.client import AsyncClient
+from ollama_service._async.service import OllamaService
 from ollama_service._async.streams import AsyncStream
 from ollama_service._errors import (
     OllamaConnectionError,
@@ -32,6 +33,7 @@ from ollama_service._errors import (
 )
 from ollama_service._structured import parse_structured
 from ollama_service._sync.client import Client
+from ollama_service._sync.service import SyncOllamaService
 from ollama_service._sync.streams import Stream
 from ollama_service._version import __version__
 from ollama_service.types import (
@@ -70,6 +72,7 @@ __all__ = [
     "OllamaRequestError",
     "OllamaResponseError",
     "OllamaServerBusyError",
+    "OllamaService",
     "OllamaServiceError",
     "OllamaSettings",
     "OllamaStreamError",
@@ -82,6 +85,7 @@ __all__ = [
     "ShowResponse",
     "StatusResponse",
     "Stream",
+    "SyncOllamaService",
     "Tool",
     "ToolCall",
     "VersionResponse",

@@ -155,6 +155,41 @@ def build_headers(*, api_key: str | None, headers: Mapping[str, str] | None) -> 
     return result
 
 
+def headers_for_foreign_client(
+    ours: Mapping[str, str], client_headers: Mapping[str, str], explicit: Mapping[str, str] | None
+) -> dict[str, str]:
+    """The per-request headers to send through a caller's own httpx client.
+
+    The caller configured that client on purpose, so a header it sets wins over our defaults;
+    httpx's own defaults (`User-Agent: python-httpx/...`, `Accept: */*`) do not count as set.
+    Headers passed to our constructor (`headers=`) are explicit, and win over both.
+
+    Args:
+        ours: Our default headers (see `build_headers`), lower-case keys.
+        client_headers: The caller's client's headers.
+        explicit: The `headers=` argument, if any.
+
+    Returns:
+        A new dict with lower-case keys.
+    """
+    theirs = {name.lower(): value for name, value in client_headers.items()}
+    result = {
+        name: value
+        for name, value in ours.items()
+        if name not in theirs or theirs[name] == _HTTPX_DEFAULTS.get(name, theirs[name] + "\0")
+    }
+    if explicit:
+        result.update({name.lower(): value for name, value in explicit.items()})
+    return result
+
+
+# What httpx puts on every client unless told otherwise.
+_HTTPX_DEFAULTS: dict[str, str] = {
+    "accept": "*/*",
+    "user-agent": f"python-httpx/{httpx.__version__}",
+}
+
+
 def redact_headers(headers: Mapping[str, str]) -> dict[str, str]:
     """A copy of ``headers`` that is safe to show in reprs and logs.
 

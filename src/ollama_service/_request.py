@@ -78,6 +78,8 @@ _V = typing.TypeVar("_V")
 THINK_LEVELS: typing.Final = ("low", "medium", "high", "max")
 # Go's time.ParseDuration grammar, which the server uses for string keep_alive values.
 _GO_DURATION = re.compile(r"^[-+]?((\d+(\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h))+$")
+# Longer strings are not worth a filesystem lookup: they can only be base64 data.
+_MAX_PATH_CHARS = 4096
 _IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".gif", ".bmp")
 _OPTION_KEYS = frozenset(Options.__struct_encode_fields__)
 
@@ -110,7 +112,9 @@ def encode_image(image: object, argument: str = "images") -> str:
         raise OllamaRequestError(
             f"{argument}: expected a path, bytes or a base64 string, not {type(image).__name__}"
         )
-    if len(image) < 4096:
+    if image.startswith("data:") and "," in image:
+        return _checked_base64(image.split(",", 1)[1], image, argument)
+    if len(image) < _MAX_PATH_CHARS:
         path = Path(image)
         try:
             is_file = path.is_file()
@@ -118,15 +122,26 @@ def encode_image(image: object, argument: str = "images") -> str:
             is_file = False
         if is_file:
             return _read_image(path, argument)
-        if image.lower().endswith(_IMAGE_SUFFIXES) or os.sep in image:
+        # Standard base64 may contain "/", so a string is only treated as a missing path when
+        # it is not valid base64 and looks like a path.
+        if not _is_base64(image) and (image.lower().endswith(_IMAGE_SUFFIXES) or os.sep in image):
             raise OllamaRequestError(f"{argument}: image file not found: {image!r}")
-    data = image.split(",", 1)[1] if image.startswith("data:") else image
+    return _checked_base64(image, image, argument)
+
+
+def _is_base64(text: str) -> bool:
     try:
-        base64.b64decode(data, validate=True)
+        base64.b64decode(text, validate=True)
     except (binascii.Error, ValueError):
+        return False
+    return bool(text)
+
+
+def _checked_base64(data: str, original: str, argument: str) -> str:
+    if not _is_base64(data):
         raise OllamaRequestError(
-            f"{argument}: {image[:40]!r} is neither an existing file nor valid base64"
-        ) from None
+            f"{argument}: {original[:40]!r} is neither an existing file nor valid base64"
+        )
     return data
 
 
@@ -296,18 +311,21 @@ def normalize_messages(messages: object) -> list[Message] | UnsetType:
         where = f"messages[{i}]"
         if isinstance(message, Message):
             msg = message
+            if msg.images:
+                encoded = encode_images(msg.images, f"{where}.images")
+                msg = msgspec.structs.replace(msg, images=encoded or None)
         elif isinstance(message, Mapping):
+            fields = _as_dict(cast(object, message))
+            if fields.get("images"):
+                fields["images"] = encode_images(fields["images"], f"{where}.images")
             try:
-                msg = msgspec.convert(_as_dict(cast(object, message)), Message, strict=False)
+                msg = msgspec.convert(fields, Message, strict=False)
             except msgspec.ValidationError as exc:
                 raise OllamaRequestError(f"{where}: {_path_message(exc, where)}") from exc
         else:
             raise OllamaRequestError(
                 f"{where} must be a dict or Message, not {type(message).__name__}"
             )
-        if msg.images:
-            images = [encode_image(img, f"{where}.images[{j}]") for j, img in enumerate(msg.images)]
-            msg = msgspec.structs.replace(msg, images=images)
         out.append(msg)
     return out
 
@@ -409,11 +427,14 @@ def _json_type(annotation: Any, where: str) -> tuple[str | list[str], list[Any] 
         optional = len(members) < len(get_args(annotation))
         parts = [_json_type(m, where) for m in members]
         kinds: list[str] = []
-        for kind, _, _ in parts:
+        enums: list[Any] | None = [] if all(e is not None for _, e, _ in parts) else None
+        for kind, member_enum, _ in parts:
             for k in [kind] if isinstance(kind, str) else kind:
                 if k not in kinds:
                     kinds.append(k)
-        return (kinds[0] if len(kinds) == 1 else kinds), None, optional
+            if enums is not None and member_enum is not None:
+                enums.extend(v for v in member_enum if v not in enums)
+        return (kinds[0] if len(kinds) == 1 else kinds), enums, optional
     if origin is Literal:
         values: list[Any] = list(get_args(annotation))
         kinds = sorted({_json_scalar(v) for v in values})
@@ -501,7 +522,7 @@ def blob_path(digest: object) -> str:
         OllamaRequestError: Not `sha256:` followed by 64 lowercase hex digits (the server
             compares the string as is, so `sha256-...` or uppercase would never match).
     """
-    if not isinstance(digest, str) or not _DIGEST.match(digest):
+    if not isinstance(digest, str) or not _DIGEST.fullmatch(digest):
         raise OllamaRequestError(
             f"digest must be 'sha256:' and 64 lowercase hex digits, got {digest!r}"
         )

@@ -12,6 +12,8 @@ never builds an `OllamaService` from the environment never pays for pydantic.
 | `OLLAMA_MAX_CONNECTIONS` | 5 |
 | `OLLAMA_MAX_RETRIES` | unset: 2 retries (1 for pulls) |
 | `OLLAMA_API_KEY` | unset; a secret, never shown in a repr, a log or an error |
+
+A blank variable counts as unset, and the environment wins over the `.env` file.
 """
 
 from __future__ import annotations
@@ -54,6 +56,9 @@ class OllamaSettings(BaseSettings):
         env_file=".env",
         env_file_encoding="utf-8",
         extra="ignore",
+        # A blank variable (`OLLAMA_TIMEOUT=`) means unset, as a blank OLLAMA_HOST does for
+        # the server and for the client's own host resolution.
+        env_ignore_empty=True,
         validate_default=True,
     )
 

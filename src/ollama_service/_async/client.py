@@ -29,7 +29,13 @@ from ollama_service._errors import (
 )
 from ollama_service._host import resolve_base_url
 from ollama_service._logging import log_request, log_retry
-from ollama_service._pool import build_headers, build_limits, build_timeout, redact_headers
+from ollama_service._pool import (
+    build_headers,
+    build_limits,
+    build_timeout,
+    headers_for_foreign_client,
+    redact_headers,
+)
 from ollama_service._request import (
     NOT_GIVEN,
     FormatInput,
@@ -178,7 +184,9 @@ class AsyncClient:
             self._request_timeout: httpx.Timeout | None = None
         else:
             self._owns_http = False
-            self._request_headers = all_headers
+            self._request_headers = headers_for_foreign_client(
+                build_headers(api_key=key, headers=None), http_client.headers, headers
+            )
             self._request_timeout = None if isinstance(timeout, NotGiven) else resolved_timeout
         self._http = http_client
 

@@ -185,7 +185,9 @@ class SyncOllamaService:
             client = Client(
                 base_url or settings.resolved_base_url,
                 timeout=settings.timeout if timeout is None else timeout,
-                max_connections=max_connections or settings.max_connections,
+                max_connections=(
+                    settings.max_connections if max_connections is None else max_connections
+                ),
                 max_retries=settings.max_retries if max_retries is None else max_retries,
                 api_key=api_key if api_key is not None else settings.api_key_value(),
                 headers=headers,
@@ -344,9 +346,13 @@ class SyncOllamaService:
                 raise
 
     def health_check(self) -> bool:
-        """True when Ollama answers; False otherwise. Never raises."""
+        """True when Ollama answers; False otherwise. Never raises.
+
+        One attempt, without retries: a probe reports the state now, and a server that is down
+        answers False at once instead of after the retry backoff.
+        """
         try:
-            return self.client.health()
+            return self.client.with_options(max_retries=0).health()
         except OllamaServiceError:
             return False
         except Exception:

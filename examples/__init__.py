@@ -1,0 +1,1 @@
+"""Runnable examples of ollama-service (run them from the repository root)."""

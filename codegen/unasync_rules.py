@@ -35,7 +35,8 @@ REPLACEMENTS: Final[dict[str, str]] = {
     "async_retrying": "retrying",
     # Module paths inside the package and the tests.
     "_async": "_sync",
-    # tests/reliability/helpers.py: waiting for the server to go idle without blocking the loop.
+    # tests/reliability: the fixture that waits for the server to see every connection closed
+    # (the async one runs the wait in a thread so the event loop keeps going).
     "async_wait_idle": "wait_idle",
 }
 

@@ -54,9 +54,10 @@ POOL_TIMEOUT: Final = 30.0
 # --- Connection pool ---------------------------------------------------------
 
 # Ollama serves few requests in parallel (OLLAMA_NUM_PARALLEL), so a small pool
-# of kept-alive connections is enough; the total allows short bursts beyond it.
+# is enough; the public `max_connections` names the steady-state size.
 DEFAULT_MAX_CONNECTIONS: Final = 5
-# Total connections per kept-alive connection.
+# Connections allowed open at once per `max_connections`, so short bursts do not
+# wait on the pool (all may stay alive; see `_pool.build_limits`).
 TOTAL_CONNECTIONS_FACTOR: Final = 2
 # Long enough to reuse a connection across a chat turn, short enough not to
 # hold sockets a restarted server has forgotten.

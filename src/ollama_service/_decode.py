@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 
 import msgspec
 
-from ollama_service._errors import OllamaDecodeError
+from ollama_service._errors import JSON_DECODE_FAILURES, OllamaDecodeError
 from ollama_service._ndjson import decode_line
 
 __all__ = ["decode_item", "repair_tool_arguments"]
@@ -45,7 +45,7 @@ def _type_name(decoder: msgspec.json.Decoder[Any]) -> str:
 def _loads(data: bytes) -> Any:
     try:
         return msgspec.json.decode(data)
-    except msgspec.DecodeError:
+    except JSON_DECODE_FAILURES:
         return None
 
 

@@ -37,8 +37,13 @@ __all__ = ["build_headers", "build_limits", "build_timeout", "redact_headers", "
 def build_limits(max_connections: int = DEFAULT_MAX_CONNECTIONS) -> httpx.Limits:
     """Pool limits sized for an Ollama server.
 
-    ``max_connections`` connections are kept alive between requests; twice as
-    many may be open at once, so a burst does not wait on the pool.
+    Twice ``max_connections`` may be open at once, so a burst does not wait on
+    the pool, and all of them may stay alive between requests (idle ones close
+    after the keep-alive expiry). The keep-alive limit is not the smaller
+    ``max_connections``, because httpcore (up to 1.0.9 at least) counts every
+    open connection, busy or idle, against that limit and closes an idle
+    connection whenever more are open: under load that opens a new connection
+    for almost every request.
 
     Args:
         max_connections: Connections to keep alive (at least 1).
@@ -49,10 +54,10 @@ def build_limits(max_connections: int = DEFAULT_MAX_CONNECTIONS) -> httpx.Limits
     Raises:
         OllamaRequestError: If ``max_connections`` is not a positive integer.
     """
-    keep_alive = _positive_int("max_connections", max_connections)
+    total = _positive_int("max_connections", max_connections) * TOTAL_CONNECTIONS_FACTOR
     return httpx.Limits(
-        max_connections=keep_alive * TOTAL_CONNECTIONS_FACTOR,
-        max_keepalive_connections=keep_alive,
+        max_connections=total,
+        max_keepalive_connections=total,
         keepalive_expiry=KEEPALIVE_EXPIRY,
     )
 

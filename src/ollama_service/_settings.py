@@ -73,9 +73,10 @@ class OllamaSettings(BaseSettings):
     @field_validator("base_url", "host")
     @classmethod
     def _valid_url(cls, value: str | None) -> str | None:
-        if value is not None and value.strip():
-            parse_host(value)  # raises OllamaRequestError (a ValueError) naming the value
-        return value or None
+        if value is None or not value.strip():
+            return None  # blank means unset, so OLLAMA_HOST or the default applies
+        parse_host(value)  # raises OllamaRequestError (a ValueError) naming the value
+        return value
 
     @property
     def resolved_base_url(self) -> str:

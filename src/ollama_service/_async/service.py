@@ -19,7 +19,9 @@ from ollama_service._errors import (
     OllamaRequestError,
     OllamaServiceError,
     OllamaStreamError,
+    redact_url,
 )
+from ollama_service._request import require_model
 from ollama_service.types import (
     ChatResponse,
     GenerateResponse,
@@ -194,10 +196,12 @@ class OllamaService:
         """The typed client, for every endpoint the service does not wrap."""
 
     def _model(self, model: str | None) -> str:
-        name = model or self.default_model
-        if not name:
+        """`None` means the default model; anything else is checked as given (so "" is an error)."""
+        if model is not None:
+            return require_model(model)
+        if not self.default_model:
             raise OllamaRequestError("no model given and no default model configured")
-        return name
+        return self.default_model
 
     # --- Text -----------------------------------------------------------------------------
 
@@ -376,6 +380,6 @@ class OllamaService:
 
     def __repr__(self) -> str:
         return (
-            f"<{type(self).__name__} base_url={self.client.base_url!r} "
+            f"<{type(self).__name__} base_url={redact_url(self.client.base_url)!r} "
             f"default_model={self.default_model!r}>"
         )

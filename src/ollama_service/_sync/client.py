@@ -27,6 +27,7 @@ from ollama_service._errors import (
     OllamaResponseError,
     error_from_response,
     map_transport_errors,
+    redact_url,
 )
 from ollama_service._host import resolve_base_url
 from ollama_service._logging import log_request, log_retry
@@ -886,4 +887,4 @@ class Client:
     def __repr__(self) -> str:
         headers = redact_headers(self._request_headers or dict(self._http.headers))
         auth = " authorization=***" if "authorization" in {k.lower() for k in headers} else ""
-        return f"<{type(self).__name__} base_url={self._base_url!r}{auth}>"
+        return f"<{type(self).__name__} base_url={redact_url(self._base_url)!r}{auth}>"

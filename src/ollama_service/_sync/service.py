@@ -19,7 +19,9 @@ from ollama_service._errors import (
     OllamaRequestError,
     OllamaServiceError,
     OllamaStreamError,
+    redact_url,
 )
+from ollama_service._request import require_model
 from ollama_service._sync.client import Client
 from ollama_service._sync.streams import Stream
 from ollama_service.types import (
@@ -196,10 +198,12 @@ class SyncOllamaService:
         """The typed client, for every endpoint the service does not wrap."""
 
     def _model(self, model: str | None) -> str:
-        name = model or self.default_model
-        if not name:
+        """`None` means the default model; anything else is checked as given (so "" is an error)."""
+        if model is not None:
+            return require_model(model)
+        if not self.default_model:
             raise OllamaRequestError("no model given and no default model configured")
-        return name
+        return self.default_model
 
     # --- Text -----------------------------------------------------------------------------
 
@@ -378,6 +382,6 @@ class SyncOllamaService:
 
     def __repr__(self) -> str:
         return (
-            f"<{type(self).__name__} base_url={self.client.base_url!r} "
+            f"<{type(self).__name__} base_url={redact_url(self.client.base_url)!r} "
             f"default_model={self.default_model!r}>"
         )

@@ -1,0 +1,1 @@
+"""The reliability suite: faults, load and soak against real loopback sockets."""

@@ -1,0 +1,1 @@
+"""Fault cases written once for `AsyncClient`/`OllamaService`; `_sync/` is generated from here."""

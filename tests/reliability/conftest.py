@@ -1,0 +1,86 @@
+"""Fixtures of the reliability suite: real servers on loopback, and a clean environment."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Awaitable, Callable, Iterator
+
+import pytest
+
+from ollama_service._settings import get_settings
+from ollama_service.testing import FakeOllamaServer
+
+from . import helpers
+from .helpers import RawServer, connect_black_hole
+
+_ENV = (
+    "OLLAMA_API_KEY",
+    "OLLAMA_HOST",
+    "OLLAMA_BASE_URL",
+    "OLLAMA_TIMEOUT",
+    "OLLAMA_DEFAULT_MODEL",
+)
+
+
+@pytest.fixture(autouse=True)
+def clean_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """No OLLAMA_* variable leaks in from the shell, and cached settings are dropped."""
+    for name in _ENV:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.delenv("OLLAMA_MAX_CONNECTIONS", raising=False)
+    monkeypatch.delenv("OLLAMA_MAX_RETRIES", raising=False)
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeOllamaServer]:
+    """A running `FakeOllamaServer`, stopped after the test."""
+    with FakeOllamaServer() as server:
+        yield server
+
+
+@pytest.fixture
+def black_hole() -> Iterator[RawServer]:
+    """A server that accepts connections, reads requests and never answers."""
+    with RawServer("black_hole") as server:
+        yield server
+
+
+@pytest.fixture
+def reset_after_request() -> Iterator[RawServer]:
+    """A server that reads each request and then resets the connection."""
+    with RawServer("reset_after_request") as server:
+        yield server
+
+
+@pytest.fixture
+def connect_timeout_url() -> Iterator[str]:
+    """A URL whose TCP connect never completes (see `connect_black_hole`)."""
+    with connect_black_hole() as url:
+        yield url
+
+
+@pytest.fixture
+def refused_url() -> Iterator[str]:
+    """A loopback URL that refuses connections: its port is bound (so nothing else takes it)
+    but not listening, so the kernel answers every SYN with a reset."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    try:
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
+    finally:
+        sock.close()
+
+
+@pytest.fixture(name="wait_idle")
+def wait_idle_fixture() -> Callable[..., bool]:
+    """`helpers.wait_idle`: block until the server saw every connection closed."""
+    return helpers.wait_idle
+
+
+@pytest.fixture(name="async_wait_idle")
+def async_wait_idle_fixture() -> Callable[..., Awaitable[bool]]:
+    """`helpers.async_wait_idle`, the async twin (the generated sync tests ask for `wait_idle`)."""
+    return helpers.async_wait_idle

@@ -1,0 +1,175 @@
+"""Async-only cases, which need asyncio itself: task cancellation and 1,000 concurrent streams.
+
+(The files under `_async/` must not call asyncio, or their generated sync twins would break.)
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import anyio.to_thread
+import httpx
+import pytest
+
+from ollama_service import AsyncClient
+from ollama_service.testing import FakeOllamaServer, ServerStats
+
+from ._async._support import KINDS, MODEL, Api, expected_pieces, text_of
+from .helpers import RawServer, async_wait_idle
+
+PROMPT = "tell me a long story about the sea"
+STREAMS = 1_000
+POOL_TOTAL = 10
+# Generous: 1,000 streams queue for 10 connections; a pool wait must never be what fails.
+LOAD_TIMEOUT = httpx.Timeout(60.0, pool=120.0)
+
+
+# --- Cancellation -----------------------------------------------------------------------
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("with_block", [True, False], ids=["async-with", "bare-loop"])
+@pytest.mark.parametrize("kind", KINDS)
+async def test_task_cancelled_mid_stream(
+    kind: str, with_block: bool, fake: FakeOllamaServer
+) -> None:
+    """The consumer task is blocked reading a stalled stream when it is cancelled. The
+    connection is closed (not returned to the pool half-read), the items already received
+    stay received, and the pool (one connection kept, two in all) serves the next call."""
+    fake.faults.stall_mid_stream(after=2)
+    got: list[str] = []
+    two_received = asyncio.Event()
+
+    async with Api(
+        kind, fake.base_url, max_connections=1, timeout=httpx.Timeout(30.0, pool=0.5)
+    ) as api:
+
+        async def consume() -> None:
+            stream = await api.stream(PROMPT)
+            if with_block:
+                async with stream:
+                    async for item in stream:
+                        got.append(text_of(item))
+                        if len(got) == 2:
+                            two_received.set()
+            else:
+                async for item in stream:
+                    got.append(text_of(item))
+                    if len(got) == 2:
+                        two_received.set()
+
+        task = asyncio.create_task(consume())
+        await two_received.wait()
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        assert got == expected_pieces(PROMPT)[:2]
+
+        # Let the server finish writing: had the client kept the connection, the server would
+        # now complete the response and the connection would stay open; it must close instead.
+        fake.faults.release()
+        assert await async_wait_idle(fake)
+        assert await api.generate("after") == "".join(expected_pieces("after"))
+    assert await async_wait_idle(fake)
+    assert fake.stats.requests_handled == 2
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("kind", KINDS)
+async def test_cancelled_while_waiting_for_headers(kind: str, black_hole: RawServer) -> None:
+    """Cancelled after the request reached a server that never answers. Each round closes its
+    connection; with two connections in all and a short pool timeout, a leaked one would turn
+    the third round into a pool timeout before the request could reach the server."""
+    async with Api(
+        kind,
+        black_hole.base_url,
+        max_connections=1,
+        max_retries=0,
+        timeout=httpx.Timeout(30.0, pool=0.5),
+    ) as api:
+        for round_ in range(1, 4):
+            black_hole.request_seen.clear()
+            task = asyncio.create_task(api.generate(PROMPT))
+            assert await anyio.to_thread.run_sync(black_hole.request_seen.wait, 5.0)
+            task.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await task
+            assert await async_wait_idle(black_hole)
+            assert black_hole.stats.requests_handled == round_
+    assert black_hole.stats.connections_opened == 3
+    assert black_hole.stats.peak_open == 1
+
+
+# --- 1,000 concurrent streams ----------------------------------------------------------
+
+
+async def _run_streams(client: AsyncClient) -> list[str]:
+    async def one(index: int) -> str:
+        stream = await client.generate(MODEL, f"stream {index}", stream=True)
+        async with stream:
+            return "".join([item.response async for item in stream])
+
+    return await asyncio.gather(*(one(index) for index in range(STREAMS)))
+
+
+def _check_replies(replies: list[str]) -> None:
+    assert len(replies) == STREAMS
+    for index, reply in enumerate(replies):
+        assert reply == "".join(expected_pieces(f"stream {index}"))
+
+
+@pytest.mark.anyio
+async def test_1000_streams_through_a_caller_pool_of_10(fake: FakeOllamaServer) -> None:
+    limits = httpx.Limits(max_connections=POOL_TOTAL)
+    async with (
+        httpx.AsyncClient(limits=limits, timeout=LOAD_TIMEOUT) as http,
+        AsyncClient(fake.base_url, http_client=http, max_retries=0) as client,
+    ):
+        replies = await _run_streams(client)
+    _check_replies(replies)
+    assert await async_wait_idle(fake)
+    stats = fake.stats
+    print(f"caller pool of {POOL_TOTAL}: {stats}")  # shown with -s or -rP
+    assert stats.requests_handled == STREAMS
+    assert stats.peak_open <= POOL_TOTAL
+    assert stats.connections_opened <= POOL_TOTAL
+
+
+@dataclass(frozen=True)
+class _Load:
+    replies: list[str]
+    stats: ServerStats
+    idle: bool
+
+
+@pytest.fixture(scope="module")
+def client_pool_load() -> Iterator[_Load]:
+    """1,000 concurrent streams through `AsyncClient(max_connections=5)` (10 in all), run once
+    for the two tests below."""
+
+    async def run(server: FakeOllamaServer) -> list[str]:
+        async with AsyncClient(
+            server.base_url, max_connections=5, timeout=LOAD_TIMEOUT, max_retries=0
+        ) as client:
+            return await _run_streams(client)
+
+    with FakeOllamaServer() as server:
+        replies = asyncio.run(run(server))
+        idle = server.wait_for_idle(5.0)
+        yield _Load(replies, server.stats, idle)
+
+
+def test_1000_streams_through_the_client_pool_all_complete(client_pool_load: _Load) -> None:
+    print(f"AsyncClient(max_connections=5): {client_pool_load.stats}")  # shown with -s or -rP
+    _check_replies(client_pool_load.replies)
+    assert client_pool_load.stats.requests_handled == STREAMS
+    assert client_pool_load.idle
+
+
+def test_1000_streams_through_the_client_pool_reuse_10_connections(
+    client_pool_load: _Load,
+) -> None:
+    assert client_pool_load.stats.connections_opened <= POOL_TOTAL
+    assert client_pool_load.stats.peak_open <= POOL_TOTAL

@@ -61,3 +61,17 @@ def docs(session: nox.Session) -> None:
     """Build the documentation site with warnings as errors."""
     _install(session)
     session.run("mkdocs", "build", "--strict", "--site-dir", session.create_tmp() + "/site")
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """Benchmarks against the official `ollama` library and bare httpx + msgspec (see benchmarks/)."""
+    session.install("-e", ".[dev,bench]")
+    session.run("python", "-m", "benchmarks.run", *session.posargs)
+
+
+@nox.session
+def reliability(session: nox.Session) -> None:
+    """The reliability suite: faults, load and soak on loopback (`-- -k refused` selects cases)."""
+    _install(session)
+    session.run("python", "-m", "pytest", "tests/reliability", "-q", *session.posargs)

@@ -1,0 +1,23 @@
+"""The benchmark harness runs end to end (one tiny round, nothing written); no timing is checked."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_benchmark_quick_run_prints_the_table() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "benchmarks.run", "--quick", "--no-write"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-4000:]
+    assert "| scenario | client | median | min | max |" in result.stdout
+    assert "| target | scenario, client | measured | met |" in result.stdout

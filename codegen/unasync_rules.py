@@ -27,6 +27,7 @@ REPLACEMENTS: Final[dict[str, str]] = {
     "AsyncHTTPClient": "HTTPClient",
     "AsyncBaseTransport": "BaseTransport",
     "aiter_bytes": "iter_bytes",
+    "aiter_raw": "iter_raw",
     "aread": "read",
     "aclose": "close",
     # The shim's twins (see src/ollama_service/_compat.py) and the retry layer's tenacity loop.

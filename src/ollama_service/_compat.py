@@ -8,12 +8,14 @@ up with an un-awaited coroutine.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 import httpx
+
+if TYPE_CHECKING:
+    import asyncio
 
 __all__ = [
     "AsyncHTTPClient",
@@ -55,6 +57,8 @@ def async_release_abandoned(response: httpx.Response) -> None:
     Finalizers cannot await, so the close is scheduled on the running loop. Without a running
     loop there is nothing to schedule on; the loop's own shutdown closes its transports.
     """
+    import asyncio  # only async code reaches here, and it has imported asyncio already
+
     try:
         loop = asyncio.get_running_loop()
     except RuntimeError:

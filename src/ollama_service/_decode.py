@@ -15,7 +15,7 @@ import msgspec
 from ollama_service._errors import JSON_DECODE_FAILURES, OllamaDecodeError
 from ollama_service._ndjson import decode_line
 
-__all__ = ["decode_item", "repair_tool_arguments"]
+__all__ = ["decode_body", "decode_item", "repair_tool_arguments"]
 
 T = TypeVar("T")
 
@@ -36,6 +36,21 @@ def decode_item(data: bytes, decoder: msgspec.json.Decoder[T]) -> T:
             raise
         converted: T = msgspec.convert(loose, decoder.type)
         return converted
+
+
+def decode_body(data: bytes, decoder: msgspec.json.Decoder[T]) -> T:
+    """Decode a whole (non-streamed) 2xx reply.
+
+    Unlike a stream line, a large body (an embedding batch is megabytes) is not scanned for an
+    error key first: Ollama sends errors of non-streamed calls with an error status, so a 2xx
+    body is only checked when it starts like an error object, or when it fails to decode.
+    """
+    if not data.startswith(b'{"error"'):
+        try:
+            return decoder.decode(data)
+        except JSON_DECODE_FAILURES:
+            pass
+    return decode_item(data, decoder)
 
 
 def _type_name(decoder: msgspec.json.Decoder[Any]) -> str:

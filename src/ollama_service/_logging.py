@@ -17,12 +17,13 @@ check and no event is built.
 from __future__ import annotations
 
 import logging
-from typing import cast
-
-import structlog
+from typing import TYPE_CHECKING, cast
 
 from ._constants import LOGGER_NAME
 from ._errors import redact_url
+
+if TYPE_CHECKING:
+    import structlog
 
 __all__ = ["get_logger", "log_request", "log_retry", "log_stream_end"]
 
@@ -50,6 +51,10 @@ def get_logger() -> structlog.stdlib.BoundLogger:
     """
     global _logger
     if _logger is None:
+        # Imported here: structlog is the costliest import of the package, and an application
+        # that never enables our log level never needs it.
+        import structlog
+
         _logger = cast(
             "structlog.stdlib.BoundLogger",
             structlog.wrap_logger(

@@ -66,6 +66,14 @@ class LineSplitter:
         Raises:
             OllamaDecodeError: If a line grows beyond ``max_line_bytes``.
         """
+        # Fast path: Ollama writes one line per chunk.
+        if not self._pending and chunk.find(b"\n") == len(chunk) - 1:
+            line = chunk[:-1]
+            if line.endswith(b"\r"):
+                line = line[:-1]
+            if len(line) > self._max_line_bytes:
+                raise line_too_long_error(self._max_line_bytes, line)
+            return [line] if line and not line.isspace() else []
         parts = chunk.split(b"\n")
         tail = parts.pop()
         if len(chunk) > self._max_line_bytes:

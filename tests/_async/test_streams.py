@@ -104,10 +104,13 @@ async def test_full_consumption_closes_the_response(client: AsyncClient, server:
     assert server.bodies[0].closed
 
 
-async def test_the_stream_is_its_own_iterator(client: AsyncClient, server: Server) -> None:
+async def test_next_and_iteration_share_one_reader(client: AsyncClient, server: Server) -> None:
+    """Items taken with `__anext__` are not seen again by a loop that follows."""
     stream = await open_stream(client, server, *LINES)
     async with stream:
-        assert stream.__aiter__() is stream
+        first = await stream.__anext__()
+        rest = await drain(stream)
+    assert [item.response for item in [first, *rest]] == ["Once", " upon", " a time", ""]
 
 
 async def test_break_inside_the_with_block_closes_the_response(
@@ -119,7 +122,6 @@ async def test_break_inside_the_with_block_closes_the_response(
         async for item in stream:
             assert item.response == "Once"
             break
-        assert not stream.response.is_closed
     assert stream.response.is_closed
     body = server.bodies[0]
     assert body.closed

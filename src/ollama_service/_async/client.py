@@ -20,10 +20,11 @@ import httpx
 from ollama_service._async.streams import AsyncStream
 from ollama_service._compat import AsyncHTTPClient, async_iter_file
 from ollama_service._constants import ENV_API_KEY
-from ollama_service._decode import decode_item
+from ollama_service._decode import decode_body
 from ollama_service._errors import (
     OllamaRequestError,
     OllamaResponseError,
+    OllamaServiceError,
     error_from_response,
     map_transport_errors,
     redact_url,
@@ -60,7 +61,12 @@ from ollama_service._request import (
     require_model,
     unset_if_none,
 )
-from ollama_service._retry import async_retrying, parse_retry_after, retry_policies
+from ollama_service._retry import (
+    async_retrying,
+    parse_retry_after,
+    retry_policies,
+    should_retry,
+)
 from ollama_service.types import (
     ChatRequest,
     ChatResponse,
@@ -241,8 +247,16 @@ class AsyncClient:
         """
         url = self._base_url + (path or op.path)
         policy = self._pull_policy if op is PULL else self._policy
-        if policy.max_attempts == 1:
+        # The first attempt runs outside tenacity, which costs more per call than a local
+        # request takes; tenacity takes over only after a failure worth retrying.
+        try:
             return await self._send_once(op, url, body, upload, model, stream, 1)
+        except OllamaServiceError as exc:
+            if policy.max_attempts == 1 or not should_retry(
+                exc, idempotent=op.idempotent, max_retry_after=policy.max_retry_after
+            ):
+                raise
+            first_failure = exc
 
         def on_retry(attempt: int, error: BaseException, delay: float) -> None:
             log_retry(method=op.method, path=op.path, attempt=attempt, delay=delay, error=error)
@@ -250,6 +264,9 @@ class AsyncClient:
         async for attempt in async_retrying(policy, idempotent=op.idempotent, on_retry=on_retry):
             with attempt:
                 number = attempt.retry_state.attempt_number
+                if number == 1:
+                    # Replay the failure already seen, so tenacity waits, logs and counts it.
+                    raise first_failure
                 return await self._send_once(op, url, body, upload, model, stream, number)
         raise AssertionError("unreachable: the retry loop returns or raises")  # pragma: no cover
 
@@ -307,7 +324,7 @@ class AsyncClient:
     ) -> T:
         response = await self._send(op, body=body, model=model)
         assert op.decoder is not None
-        return decode_item(response.content, op.decoder)
+        return decode_body(response.content, op.decoder)
 
     @overload
     async def _streamable(

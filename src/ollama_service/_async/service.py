@@ -103,15 +103,22 @@ class AsyncTextStream(Generic[T]):
     def __init__(self, stream: AsyncStream[T], text: Callable[[T], str]) -> None:
         self.stream = stream
         self._text = text
+        self._iterator: AsyncIterator[str] | None = None
 
     def __aiter__(self) -> AsyncIterator[str]:
-        return self
+        return self._iterator or self._pieces()
 
     async def __anext__(self) -> str:
-        while True:
-            piece = self._text(await self.stream.__anext__())
+        if self._iterator is None:
+            self._iterator = self._pieces()
+        return await self._iterator.__anext__()
+
+    async def _pieces(self) -> AsyncIterator[str]:
+        text = self._text
+        async for item in self.stream:
+            piece = text(item)
             if piece:
-                return piece
+                yield piece
 
     async def close(self) -> None:
         """Release the HTTP response."""

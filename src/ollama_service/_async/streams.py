@@ -1,8 +1,7 @@
-"""`AsyncStream`: typed items from an NDJSON response, with the response always released."""
+"""The stream type: typed items from an NDJSON response, with the response always released."""
 
 from __future__ import annotations
 
-from collections import deque
 from collections.abc import AsyncIterator
 from types import TracebackType
 from typing import Generic, TypeVar
@@ -11,7 +10,11 @@ import httpx
 
 from ollama_service._compat import async_release_abandoned
 from ollama_service._decode import decode_item
-from ollama_service._errors import map_transport_errors, truncated_stream_error
+from ollama_service._errors import (
+    JSON_DECODE_FAILURES,
+    map_transport_errors,
+    truncated_stream_error,
+)
 from ollama_service._logging import log_stream_end
 from ollama_service._ndjson import LineSplitter
 from ollama_service.types._base import Operation
@@ -20,15 +23,19 @@ __all__ = ["AsyncStream"]
 
 T = TypeVar("T")
 
+# A line carrying this can be an error object (see `_ndjson.decode_line`); others take the
+# fast path of one typed decode.
+_ERROR_KEY = b'"error"'
+
 
 class AsyncStream(Generic[T]):
     """The items of a streamed reply, decoded one line at a time.
 
-    Iterate it with `async for`, or use it as a context manager so the HTTP response is
-    released even if the loop stops early. The response is released at the normal end, on
-    `break` inside `async with`, on an error (ours or the caller's), on cancellation, and when
-    an unconsumed stream is garbage-collected. A stream that ends before its final item (`done`
-    or `status: success`) raises `OllamaStreamError` instead of ending quietly, and an
+    Iterate it, or use it as a context manager so the HTTP response is released even if the
+    loop stops early. The response is released at the normal end, on `break`, on an error (ours
+    or the caller's, inside the context manager), on cancellation, and when an unconsumed
+    stream is garbage-collected. A stream that ends before its final item (`done` or
+    `status: success`) raises `OllamaStreamError` instead of ending quietly, and an
     `{"error": ...}` line raises it too; items already yielded stay with the caller.
 
     Attributes:
@@ -45,58 +52,72 @@ class AsyncStream(Generic[T]):
         self._decoder = decoder
         self._operation = operation
         self._model = model
-        self._chunks = response.aiter_bytes()
-        self._splitter = LineSplitter()
-        self._pending: deque[bytes] = deque()
         self._count = 0
-        self._last: T | None = None
-        self._finished = False
         self._closed = False
+        self._started = False
+        self._iterator: AsyncIterator[T] | None = None
 
     def __aiter__(self) -> AsyncIterator[T]:
-        return self
+        # A generator the stream does not keep (unless `__anext__` started one): no reference
+        # cycle, so dropping a half-read stream releases it at once. The body can be read once;
+        # iterating again yields nothing.
+        return self._iterator or self._iterate()
 
     async def __anext__(self) -> T:
+        if self._iterator is None:
+            self._iterator = self._iterate()
+        return await self._iterator.__anext__()
+
+    async def _iterate(self) -> AsyncIterator[T]:
+        """The hot loop: split chunks into lines and decode each with the reused decoder."""
+        if self._started or self._closed:
+            return
+        self._started = True
+        response = self.response
+        decode = self._decoder.decode
+        decoder = self._decoder
+        op = self._operation
+        # Ollama does not compress; raw chunks skip httpx's decoder layer when nothing to undo.
+        if "content-encoding" in response.headers:
+            chunks = response.aiter_bytes()
+        else:
+            chunks = response.aiter_raw()
+        feed = LineSplitter().feed
+        last: T | None = None
+        ended = False
         try:
-            while not self._pending:
-                if self._finished:
-                    await self._end()
-                    raise StopAsyncIteration
-                await self._fill()
-            item = decode_item(self._pending.popleft(), self._decoder)
+            with map_transport_errors(str(response.url)):
+                while not ended:
+                    try:
+                        chunk = await chunks.__anext__()
+                    except StopAsyncIteration:
+                        # A newline completes a last line sent without one.
+                        chunk, ended = b"\n", True
+                    for line in feed(chunk):
+                        if _ERROR_KEY in line:
+                            item = decode_item(line, decoder)
+                        else:
+                            try:
+                                item = decode(line)
+                            except JSON_DECODE_FAILURES:
+                                item = decode_item(line, decoder)
+                        self._count += 1
+                        last = item
+                        yield item
+            await self.close()
+            if op.terminal_field is not None and (
+                last is None or getattr(last, op.terminal_field, None) != op.terminal_value
+            ):
+                raise truncated_stream_error(self._count)
         except BaseException:
             await self.close()
             raise
-        self._count += 1
-        self._last = item
-        return item
-
-    async def _fill(self) -> None:
-        with map_transport_errors(str(self.response.url)):
-            try:
-                chunk = await self._chunks.__anext__()
-            except StopAsyncIteration:
-                self._finished = True
-                tail = self._splitter.flush()
-                if tail is not None:
-                    self._pending.append(tail)
-                return
-        self._pending.extend(self._splitter.feed(chunk))
-
-    async def _end(self) -> None:
-        """Check that the stream reached its final item, log it, and release the response."""
-        await self.close()
-        op = self._operation
-        if op.terminal_field is not None and (
-            self._last is None or getattr(self._last, op.terminal_field, None) != op.terminal_value
-        ):
-            raise truncated_stream_error(self._count)
         log_stream_end(
             path=op.path,
             model=self._model,
             chunks=self._count,
-            eval_count=getattr(self._last, "eval_count", None),
-            eval_duration_ns=getattr(self._last, "eval_duration", None),
+            eval_count=getattr(last, "eval_count", None),
+            eval_duration_ns=getattr(last, "eval_duration", None),
         )
 
     async def close(self) -> None:

@@ -21,10 +21,11 @@ import httpx
 
 from ollama_service._compat import HTTPClient, iter_file
 from ollama_service._constants import ENV_API_KEY
-from ollama_service._decode import decode_item
+from ollama_service._decode import decode_body
 from ollama_service._errors import (
     OllamaRequestError,
     OllamaResponseError,
+    OllamaServiceError,
     error_from_response,
     map_transport_errors,
     redact_url,
@@ -61,7 +62,12 @@ from ollama_service._request import (
     require_model,
     unset_if_none,
 )
-from ollama_service._retry import parse_retry_after, retry_policies, retrying
+from ollama_service._retry import (
+    parse_retry_after,
+    retry_policies,
+    retrying,
+    should_retry,
+)
 from ollama_service._sync.streams import Stream
 from ollama_service.types import (
     ChatRequest,
@@ -243,8 +249,16 @@ class Client:
         """
         url = self._base_url + (path or op.path)
         policy = self._pull_policy if op is PULL else self._policy
-        if policy.max_attempts == 1:
+        # The first attempt runs outside tenacity, which costs more per call than a local
+        # request takes; tenacity takes over only after a failure worth retrying.
+        try:
             return self._send_once(op, url, body, upload, model, stream, 1)
+        except OllamaServiceError as exc:
+            if policy.max_attempts == 1 or not should_retry(
+                exc, idempotent=op.idempotent, max_retry_after=policy.max_retry_after
+            ):
+                raise
+            first_failure = exc
 
         def on_retry(attempt: int, error: BaseException, delay: float) -> None:
             log_retry(method=op.method, path=op.path, attempt=attempt, delay=delay, error=error)
@@ -252,6 +266,9 @@ class Client:
         for attempt in retrying(policy, idempotent=op.idempotent, on_retry=on_retry):
             with attempt:
                 number = attempt.retry_state.attempt_number
+                if number == 1:
+                    # Replay the failure already seen, so tenacity waits, logs and counts it.
+                    raise first_failure
                 return self._send_once(op, url, body, upload, model, stream, number)
         raise AssertionError("unreachable: the retry loop returns or raises")  # pragma: no cover
 
@@ -307,7 +324,7 @@ class Client:
     def _json(self, op: Operation[T], body: bytes | None = None, model: str | None = None) -> T:
         response = self._send(op, body=body, model=model)
         assert op.decoder is not None
-        return decode_item(response.content, op.decoder)
+        return decode_body(response.content, op.decoder)
 
     @overload
     def _streamable(

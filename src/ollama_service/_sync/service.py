@@ -105,15 +105,22 @@ class TextStream(Generic[T]):
     def __init__(self, stream: Stream[T], text: Callable[[T], str]) -> None:
         self.stream = stream
         self._text = text
+        self._iterator: Iterator[str] | None = None
 
     def __iter__(self) -> Iterator[str]:
-        return self
+        return self._iterator or self._pieces()
 
     def __next__(self) -> str:
-        while True:
-            piece = self._text(self.stream.__next__())
+        if self._iterator is None:
+            self._iterator = self._pieces()
+        return self._iterator.__next__()
+
+    def _pieces(self) -> Iterator[str]:
+        text = self._text
+        for item in self.stream:
+            piece = text(item)
             if piece:
-                return piece
+                yield piece
 
     def close(self) -> None:
         """Release the HTTP response."""

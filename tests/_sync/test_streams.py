@@ -86,6 +86,12 @@ def drain(stream: Any) -> list[Any]:
     return items
 
 
+def collect_into(stream: Any, texts: list[str]) -> None:
+    """Append each item's text as it arrives, so a failure keeps what came before it."""
+    for item in stream:
+        texts.append(item.response)
+
+
 def open_stream(client: Client, server: Server, *chunks: bytes) -> Any:
     """Queue a body and start a streamed generate that will read it."""
     server.reply(*chunks)
@@ -248,4 +254,42 @@ def test_iterating_an_exhausted_stream_yields_nothing(client: Client, server: Se
     stream = open_stream(client, server, *LINES)
     assert len(drain(stream)) == 4
     assert drain(stream) == []
+    assert stream.response.is_closed
+
+
+@pytest.mark.parametrize(
+    ("body", "kept", "error"),
+    [
+        pytest.param(b"".join(LINES), ["Once", " upon", " a time", ""], None, id="all-good"),
+        pytest.param(
+            b"".join(LINES[:2]) + ERROR_LINE + LINES[3],
+            ["Once", " upon"],
+            OllamaStreamError,
+            id="error-line",
+        ),
+        pytest.param(
+            LINES[0] + b'{"response": oops}\n' + LINES[1],
+            ["Once"],
+            OllamaDecodeError,
+            id="bad-json",
+        ),
+    ],
+)
+def test_many_lines_in_one_chunk(
+    client: Client,
+    server: Server,
+    body: bytes,
+    kept: list[str],
+    error: type[Exception] | None,
+) -> None:
+    """Lines that arrive together are decoded together, and a bad one still yields the items
+    before it, exactly as when they arrive one per chunk."""
+    stream = open_stream(client, server, body)
+    got: list[str] = []
+    if error is None:
+        got = [item.response for item in drain(stream)]
+    else:
+        with pytest.raises(error):
+            collect_into(stream, got)
+    assert got == kept
     assert stream.response.is_closed

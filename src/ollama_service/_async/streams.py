@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from types import TracebackType
-from typing import Generic, TypeVar
+from types import GenericAlias, TracebackType
+from typing import Any, Generic, TypeVar
 
 import httpx
+import msgspec
 
 from ollama_service._compat import async_release_abandoned
 from ollama_service._decode import decode_item
@@ -26,6 +27,34 @@ T = TypeVar("T")
 # A line carrying this can be an error object (see `_ndjson.decode_line`); others take the
 # fast path of one typed decode.
 _ERROR_KEY = b'"error"'
+
+
+_LIST_DECODERS: dict[object, msgspec.json.Decoder[Any]] = {}
+
+
+def _list_decoder(decoder: msgspec.json.Decoder[T]) -> msgspec.json.Decoder[list[T]]:
+    """A decoder of a JSON array of the item type, built once per type."""
+    many = _LIST_DECODERS.get(decoder.type)
+    if many is None:
+        many = _LIST_DECODERS[decoder.type] = msgspec.json.Decoder(GenericAlias(list, decoder.type))
+    return many
+
+
+def _decode_batch(lines: list[bytes], many: msgspec.json.Decoder[list[T]]) -> list[T] | None:
+    """Decode several lines with one call, or return None to take them one by one.
+
+    When a read delivers many lines (a proxy that buffers, a client that reads slower than the
+    server writes), one decode of `[line,line,...]` costs far less than a decode per line. Any
+    line that may be an error object, or any failure, sends the chunk down the per-line path,
+    which yields the good items before raising for the bad one.
+    """
+    body = b"[" + b",".join(lines) + b"]"
+    if _ERROR_KEY in body:
+        return None
+    try:
+        return many.decode(body)
+    except JSON_DECODE_FAILURES:
+        return None
 
 
 class AsyncStream(Generic[T]):
@@ -83,6 +112,7 @@ class AsyncStream(Generic[T]):
         else:
             chunks = response.aiter_raw()
         feed = LineSplitter().feed
+        many = _list_decoder(decoder)
         last: T | None = None
         ended = False
         try:
@@ -93,7 +123,15 @@ class AsyncStream(Generic[T]):
                     except StopAsyncIteration:
                         # A newline completes a last line sent without one.
                         chunk, ended = b"\n", True
-                    for line in feed(chunk):
+                    lines = feed(chunk)
+                    batch = _decode_batch(lines, many) if len(lines) > 1 else None
+                    if batch is not None:
+                        for item in batch:
+                            self._count += 1
+                            last = item
+                            yield item
+                        continue
+                    for line in lines:
                         if _ERROR_KEY in line:
                             item = decode_item(line, decoder)
                         else:

@@ -46,7 +46,7 @@ class OllamaSettings(BaseSettings):
         host: `OLLAMA_HOST`, used when `base_url` is not set.
         default_model: Model used when a call passes `model=None`.
         timeout: Read timeout in seconds.
-        max_connections: Kept-alive connections in the pool (twice as many in total).
+        max_connections: Pool size (twice this many may be open, all kept alive for reuse).
         max_retries: Retries after the first attempt; None keeps the defaults.
         api_key: Bearer token for ollama.com or a proxy; kept secret.
     """

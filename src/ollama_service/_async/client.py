@@ -138,7 +138,8 @@ class AsyncClient:
             `pull`).
         retry_min_backoff: First backoff delay in seconds; it doubles up to `retry_max_backoff`.
         retry_max_backoff: Ceiling of the backoff delay in seconds.
-        max_connections: Kept-alive connections; the pool allows twice as many in total.
+        max_connections: Pool size: twice this many connections may be open at once, and
+            all of them are kept alive for reuse (idle ones close after 30 s).
         headers: Extra headers for every request; they override ours.
         api_key: Sent as `Authorization: Bearer ...`; defaults to `OLLAMA_API_KEY`.
         http_client: Your own `httpx.AsyncClient` (proxies, mTLS, tests). It is used as is,

@@ -154,7 +154,7 @@ class OllamaService:
     Args:
         base_url: Server URL.
         timeout: Read timeout in seconds.
-        max_connections: Kept-alive connections in the pool.
+        max_connections: Pool size (twice this many may be open, all kept alive for reuse).
         default_model: The model used when a call passes `model=None`.
         max_retries: Retries after the first attempt (0 disables them).
         api_key: Bearer token (ollama.com or an authenticating proxy).

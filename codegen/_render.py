@@ -153,19 +153,23 @@ def render_operation(op: OperationIR, ir: SpecIR) -> str:
     response = op.response_schema if op.response_schema in struct_names else None
     decoder = "None" if response is None or op.empty_body else f"msgspec.json.Decoder({response})"
     type_arg = response or "None"
-    args = {
+    required = {
         "name": repr(op.operation_id),
         "method": repr(op.method),
         "path": repr(op.path),
         "idempotent": repr(op.idempotent),
         "decoder": decoder,
-        "stream_field": repr(op.stream_field),
-        "stream_default": repr(op.stream_default),
-        "terminal_field": repr(op.terminal_field),
-        "terminal_value": repr(op.terminal_value),
-        "empty_body": repr(op.empty_body),
-        "raw_body": repr(op.raw_body),
     }
+    # Only what differs from `Operation`'s defaults, so each entry reads as what is special.
+    optional = {
+        "stream_field": op.stream_field,
+        "stream_default": op.stream_default,
+        "terminal_field": op.terminal_field,
+        "terminal_value": op.terminal_value,
+        "empty_body": op.empty_body or None,
+        "raw_body": op.raw_body or None,
+    }
+    args = {**required, **{k: repr(v) for k, v in optional.items() if v is not None}}
     body = ", ".join(f"{k}={v}" for k, v in args.items())
     line = f"{_const_name(op.operation_id)}: Final[Operation[{type_arg}]] = Operation({body})"
     return line + (f"\n{_doc(op.summary, '')}" if op.summary else "")

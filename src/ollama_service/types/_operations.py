@@ -54,32 +54,12 @@ SPEC_SHA256: Final = "a1482a1cae46984488401d0c32f54ec5bce8a47fd306e5db81b3c007dd
 """sha256 of the OpenAPI document these operations were generated from."""
 
 HEALTH: Final[Operation[None]] = Operation(
-    name="health",
-    method="GET",
-    path="/",
-    idempotent=True,
-    decoder=None,
-    stream_field=None,
-    stream_default=None,
-    terminal_field=None,
-    terminal_value=None,
-    empty_body=False,
-    raw_body=False,
+    name="health", method="GET", path="/", idempotent=True, decoder=None
 )
 """Liveness check."""
 
 HEALTH_HEAD: Final[Operation[None]] = Operation(
-    name="healthHead",
-    method="HEAD",
-    path="/",
-    idempotent=True,
-    decoder=None,
-    stream_field=None,
-    stream_default=None,
-    terminal_field=None,
-    terminal_value=None,
-    empty_body=True,
-    raw_body=False,
+    name="healthHead", method="HEAD", path="/", idempotent=True, decoder=None, empty_body=True
 )
 """Liveness check without a body."""
 
@@ -89,12 +69,6 @@ VERSION: Final[Operation[VersionResponse]] = Operation(
     path="/api/version",
     idempotent=True,
     decoder=msgspec.json.Decoder(VersionResponse),
-    stream_field=None,
-    stream_default=None,
-    terminal_field=None,
-    terminal_value=None,
-    empty_body=False,
-    raw_body=False,
 )
 """Server version."""
 
@@ -104,12 +78,7 @@ VERSION_HEAD: Final[Operation[None]] = Operation(
     path="/api/version",
     idempotent=True,
     decoder=None,
-    stream_field=None,
-    stream_default=None,
-    terminal_field=None,
-    terminal_value=None,
     empty_body=True,
-    raw_body=False,
 )
 """Server version probe without a body."""
 
@@ -123,8 +92,6 @@ GENERATE: Final[Operation[GenerateResponse]] = Operation(
     stream_default=True,
     terminal_field="done",
     terminal_value=True,
-    empty_body=False,
-    raw_body=False,
 )
 """Generate a completion for a prompt."""
 
@@ -138,8 +105,6 @@ CHAT: Final[Operation[ChatResponse]] = Operation(
     stream_default=True,
     terminal_field="done",
     terminal_value=True,
-    empty_body=False,
-    raw_body=False,
 )
 """Generate the next message of a chat."""
 
@@ -149,12 +114,6 @@ EMBED: Final[Operation[EmbedResponse]] = Operation(
     path="/api/embed",
     idempotent=True,
     decoder=msgspec.json.Decoder(EmbedResponse),
-    stream_field=None,
-    stream_default=None,
-    terminal_field=None,
-    terminal_value=None,
-    empty_body=False,
-    raw_body=False,
 )
 """Embed one string or a list of strings."""
 
@@ -164,12 +123,6 @@ EMBEDDINGS: Final[Operation[EmbeddingsResponse]] = Operation(
     path="/api/embeddings",
     idempotent=True,
     decoder=msgspec.json.Decoder(EmbeddingsResponse),
-    stream_field=None,
-    stream_default=None,
-    terminal_field=None,
-    terminal_value=None,
-    empty_body=False,
-    raw_body=False,
 )
 """Embed a single prompt (legacy)."""
 
@@ -179,27 +132,11 @@ LIST: Final[Operation[ListResponse]] = Operation(
     path="/api/tags",
     idempotent=True,
     decoder=msgspec.json.Decoder(ListResponse),
-    stream_field=None,
-    stream_default=None,
-    terminal_field=None,
-    terminal_value=None,
-    empty_body=False,
-    raw_body=False,
 )
 """List local models."""
 
 LIST_HEAD: Final[Operation[None]] = Operation(
-    name="listHead",
-    method="HEAD",
-    path="/api/tags",
-    idempotent=True,
-    decoder=None,
-    stream_field=None,
-    stream_default=None,
-    terminal_field=None,
-    terminal_value=None,
-    empty_body=True,
-    raw_body=False,
+    name="listHead", method="HEAD", path="/api/tags", idempotent=True, decoder=None, empty_body=True
 )
 """Model list probe without a body."""
 
@@ -209,12 +146,6 @@ SHOW: Final[Operation[ShowResponse]] = Operation(
     path="/api/show",
     idempotent=True,
     decoder=msgspec.json.Decoder(ShowResponse),
-    stream_field=None,
-    stream_default=None,
-    terminal_field=None,
-    terminal_value=None,
-    empty_body=False,
-    raw_body=False,
 )
 """Show a model's details."""
 
@@ -228,23 +159,11 @@ CREATE: Final[Operation[ProgressResponse]] = Operation(
     stream_default=True,
     terminal_field="status",
     terminal_value="success",
-    empty_body=False,
-    raw_body=False,
 )
 """Create a model."""
 
 COPY: Final[Operation[StatusResponse]] = Operation(
-    name="copy",
-    method="POST",
-    path="/api/copy",
-    idempotent=True,
-    decoder=None,
-    stream_field=None,
-    stream_default=None,
-    terminal_field=None,
-    terminal_value=None,
-    empty_body=True,
-    raw_body=False,
+    name="copy", method="POST", path="/api/copy", idempotent=True, decoder=None, empty_body=True
 )
 """Copy a model under a new name."""
 
@@ -254,12 +173,7 @@ DELETE: Final[Operation[StatusResponse]] = Operation(
     path="/api/delete",
     idempotent=False,
     decoder=None,
-    stream_field=None,
-    stream_default=None,
-    terminal_field=None,
-    terminal_value=None,
     empty_body=True,
-    raw_body=False,
 )
 """Delete a model."""
 
@@ -273,8 +187,6 @@ PULL: Final[Operation[ProgressResponse]] = Operation(
     stream_default=True,
     terminal_field="status",
     terminal_value="success",
-    empty_body=False,
-    raw_body=False,
 )
 """Download a model from a registry."""
 
@@ -288,8 +200,6 @@ PUSH: Final[Operation[ProgressResponse]] = Operation(
     stream_default=True,
     terminal_field="status",
     terminal_value="success",
-    empty_body=False,
-    raw_body=False,
 )
 """Upload a model to a registry."""
 
@@ -299,12 +209,6 @@ PS: Final[Operation[ProcessResponse]] = Operation(
     path="/api/ps",
     idempotent=True,
     decoder=msgspec.json.Decoder(ProcessResponse),
-    stream_field=None,
-    stream_default=None,
-    terminal_field=None,
-    terminal_value=None,
-    empty_body=False,
-    raw_body=False,
 )
 """List running models."""
 
@@ -314,12 +218,7 @@ BLOB_EXISTS: Final[Operation[None]] = Operation(
     path="/api/blobs/{digest}",
     idempotent=True,
     decoder=None,
-    stream_field=None,
-    stream_default=None,
-    terminal_field=None,
-    terminal_value=None,
     empty_body=True,
-    raw_body=False,
 )
 """Check whether a blob exists on this server."""
 
@@ -329,10 +228,6 @@ CREATE_BLOB: Final[Operation[None]] = Operation(
     path="/api/blobs/{digest}",
     idempotent=True,
     decoder=None,
-    stream_field=None,
-    stream_default=None,
-    terminal_field=None,
-    terminal_value=None,
     empty_body=True,
     raw_body=True,
 )

@@ -1,7 +1,7 @@
 """Every developer task, one session each: `nox -l` lists them.
 
 Sessions install the project with its `dev` extra into their own virtualenv (uv when it is
-available, for speed). `nox -s lint typecheck tests check_generated` is what CI runs.
+available, for speed). `nox -s lint typecheck check_generated docs tests` is what CI runs (the README test command).
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import nox
 
 nox.options.default_venv_backend = "uv|virtualenv"
 nox.options.reuse_existing_virtualenvs = True
-nox.options.sessions = ["lint", "typecheck", "check_generated", "tests"]
+nox.options.sessions = ["lint", "typecheck", "check_generated", "docs", "tests"]
 
 TYPED = ["src", "codegen", "tests/typing"]
 

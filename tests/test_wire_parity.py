@@ -1,0 +1,186 @@
+"""Switching from the official `ollama` library is an import change: the same calls put the
+same JSON on the wire.
+
+Each case is made once with `ollama.Client` and once with our `Client`, both on an
+`httpx.MockTransport` that records the request; method, path and the decoded JSON body must be
+equal. (Key order may differ; JSON objects are unordered.)
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+import pytest
+
+import ollama_service
+
+ollama = pytest.importorskip("ollama", reason="the official library is a dev dependency")
+
+Sent = tuple[str, str, Any]
+
+
+def _reply(request: httpx.Request) -> httpx.Response:
+    path = request.url.path
+    replies: dict[str, Any] = {
+        "/api/generate": {"model": "m", "created_at": "t", "response": "hi", "done": True},
+        "/api/chat": {
+            "model": "m",
+            "created_at": "t",
+            "message": {"role": "assistant", "content": "hi"},
+            "done": True,
+        },
+        "/api/embed": {"model": "m", "embeddings": [[0.1]]},
+        "/api/embeddings": {"embedding": [0.1]},
+        "/api/tags": {"models": []},
+        "/api/ps": {"models": []},
+        "/api/show": {"modelfile": "x", "model_info": {}},
+        "/api/pull": {"status": "success"},
+        "/api/push": {"status": "success"},
+        "/api/create": {"status": "success"},
+    }
+    if path in replies:
+        return httpx.Response(200, json=replies[path])
+    return httpx.Response(200)
+
+
+def _recording(sent: list[Sent]) -> httpx.MockTransport:
+    def handler(request: httpx.Request) -> httpx.Response:
+        body = json.loads(request.content) if request.content else None
+        sent.append((request.method, request.url.path, body))
+        return _reply(request)
+
+    return httpx.MockTransport(handler)
+
+
+def get_weather(city: str, unit: str) -> str:
+    """Get the weather in a city.
+
+    Args:
+        city: The city.
+        unit: Temperature unit.
+    """
+    return f"{city} {unit}"
+
+
+def get_forecast(city: str, days: int = 3) -> str:
+    """Get the forecast for a city.
+
+    Args:
+        city: The city.
+        days: How many days ahead.
+    """
+    return f"{city} {days}"
+
+
+CASES: list[tuple[str, tuple[Any, ...], dict[str, Any]]] = [
+    ("generate", ("m", "hi"), {}),
+    ("generate", ("m",), {}),
+    (
+        "generate",
+        ("m", "hi"),
+        {
+            "options": {"temperature": 0.1, "stop": ["x"]},
+            "keep_alive": "5m",
+            "format": "json",
+            "think": True,
+            "images": [b"abc"],
+            "system": "s",
+            "raw": False,
+        },
+    ),
+    ("chat", ("m", [{"role": "user", "content": "hi"}]), {}),
+    (
+        "chat",
+        (
+            "m",
+            [
+                {"role": "user", "content": "hi", "images": [b"x"]},
+                {"role": "assistant", "content": "yo"},
+            ],
+        ),
+        {
+            "tools": [
+                {
+                    "type": "function",
+                    "function": {
+                        "name": "f",
+                        "description": "d",
+                        "parameters": {"type": "object", "properties": {}},
+                    },
+                }
+            ]
+        },
+    ),
+    ("chat", ("m", [{"role": "user", "content": "hi"}]), {"tools": [get_weather]}),
+    (
+        "chat",
+        ("m", [{"role": "user", "content": "hi"}]),
+        {"format": {"type": "object"}, "keep_alive": 0, "think": "high"},
+    ),
+    ("embed", ("m", "hi"), {}),
+    ("embed", ("m", ["a", "b"]), {"dimensions": 3, "truncate": True}),
+    ("embeddings", ("m", "hi"), {}),
+    ("show", ("m",), {}),
+    ("pull", ("m",), {}),
+    ("push", ("m",), {"insecure": True}),
+    ("create", ("m",), {"from_": "base", "system": "s"}),
+    ("copy", ("a", "b"), {}),
+    ("delete", ("m",), {}),
+    ("list", (), {}),
+    ("ps", (), {}),
+]
+
+
+def _sent_by(make: Callable[[httpx.MockTransport], Any], name: str, args: Any, kwargs: Any) -> Sent:
+    sent: list[Sent] = []
+    client = make(_recording(sent))
+    getattr(client, name)(*args, **kwargs)
+    (request,) = sent
+    return request
+
+
+@pytest.mark.parametrize(
+    ("name", "args", "kwargs"), CASES, ids=[f"{i}-{case[0]}" for i, case in enumerate(CASES)]
+)
+def test_same_json_on_the_wire(name: str, args: Any, kwargs: Any) -> None:
+    official = _sent_by(
+        lambda transport: ollama.Client(host="http://h:1", transport=transport), name, args, kwargs
+    )
+    ours = _sent_by(
+        lambda transport: ollama_service.Client(
+            "http://h:1", http_client=httpx.Client(transport=transport)
+        ),
+        name,
+        args,
+        kwargs,
+    )
+    assert ours == official
+
+
+def test_a_parameter_with_a_default_is_not_required() -> None:
+    """The one deliberate difference: for a function used as a tool, the official library lists
+    every parameter without `Optional` as required, defaults included; we leave out those with a
+    default, which is what JSON Schema's `required` means."""
+    args = ("m", [{"role": "user", "content": "hi"}])
+    kwargs = {"tools": [get_forecast]}
+    _, _, official = _sent_by(
+        lambda transport: ollama.Client(host="http://h:1", transport=transport),
+        "chat",
+        args,
+        kwargs,
+    )
+    _, _, ours = _sent_by(
+        lambda transport: ollama_service.Client(
+            "http://h:1", http_client=httpx.Client(transport=transport)
+        ),
+        "chat",
+        args,
+        kwargs,
+    )
+    assert official["tools"][0]["function"]["parameters"]["required"] == ["city", "days"]
+    assert ours["tools"][0]["function"]["parameters"]["required"] == ["city"]
+    official["tools"][0]["function"]["parameters"]["required"] = ["city"]
+    assert ours == official

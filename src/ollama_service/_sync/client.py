@@ -283,19 +283,19 @@ class Client:
         stream: bool,
         attempt: int,
     ) -> httpx.Response:
-        request = self._http.build_request(
-            op.method,
-            url,
-            content=upload() if upload is not None else body,
-            headers=self._request_headers,
-            timeout=httpx.USE_CLIENT_DEFAULT
-            if self._request_timeout is None
-            else self._request_timeout,
-        )
         started = perf_counter()
         status: int | None = None
         try:
             with map_transport_errors(url):
+                request = self._http.build_request(
+                    op.method,
+                    url,
+                    content=upload() if upload is not None else body,
+                    headers=self._request_headers,
+                    timeout=httpx.USE_CLIENT_DEFAULT
+                    if self._request_timeout is None
+                    else self._request_timeout,
+                )
                 response = self._http.send(request, stream=True)
                 status = response.status_code
                 if stream and status < 400:

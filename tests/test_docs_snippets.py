@@ -1,4 +1,4 @@
-"""Every ```python block of docs/service.md and docs/configuration.md runs as written.
+"""Every ```python block of the README and the user guide runs as written.
 
 Convention:
 
@@ -31,8 +31,18 @@ import pytest
 from ollama_service import get_settings
 from ollama_service.testing import FakeOllamaServer
 
-DOCS = Path(__file__).resolve().parent.parent / "docs"
-DOC_FILES = ("service.md", "configuration.md")
+ROOT = Path(__file__).resolve().parent.parent
+DOC_FILES = (
+    "README.md",
+    "docs/index.md",
+    "docs/quickstart.md",
+    "docs/service.md",
+    "docs/configuration.md",
+    "docs/sync-and-async.md",
+    "docs/streaming.md",
+    "docs/errors.md",
+    "docs/retries-and-timeouts.md",
+)
 # Packages a snippet may use that are not dependencies of the SDK or its tests.
 OPTIONAL = ("fastapi",)
 
@@ -48,7 +58,7 @@ async for progress in service.pull_model("tinyllama"):
 
 def python_blocks(name: str) -> list[tuple[str, int, str]]:
     """(doc name, 1-based line of the code's first line, code) for each ```python block."""
-    text = (DOCS / name).read_text(encoding="utf-8")
+    text = (ROOT / name).read_text(encoding="utf-8")
     return [
         (name, text.count("\n", 0, match.start(1)) + 1, match.group(1))
         for match in _FENCE.finditer(text)
@@ -99,13 +109,13 @@ def test_snippet_runs(
     line: int,
     code: str,
 ) -> None:
-    run_snippet(f"docs/{doc}:{line}", code)
+    run_snippet(f"{doc}:{line}", code)
     assert "Traceback" not in capsys.readouterr().err
 
 
 def test_every_doc_has_snippets() -> None:
     for name in DOC_FILES:
-        assert python_blocks(name), f"docs/{name} has no ```python block"
+        assert python_blocks(name), f"{name} has no ```python block"
 
 
 def indent(code: str, spaces: int) -> str:
@@ -113,7 +123,7 @@ def indent(code: str, spaces: int) -> str:
 
 
 def test_the_pull_snippet_is_documented_verbatim() -> None:
-    text = (DOCS / "service.md").read_text(encoding="utf-8")
+    text = (ROOT / "docs/service.md").read_text(encoding="utf-8")
     assert indent(PULL_SNIPPET, 8) in text  # inside `async def main()` and `async with`
     assert indent(PULL_SNIPPET.replace("async for", "for"), 4) in text  # the sync twin
 
@@ -122,7 +132,7 @@ def test_snippets_print_what_the_docs_say(
     docs_environment: FakeOllamaServer, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """Spot checks of documented output, so the comments in the snippets stay true."""
-    blocks = [code for _, _, code in python_blocks("service.md")]
+    blocks = [code for _, _, code in python_blocks("docs/service.md")]
     misspelt = next(code for code in blocks if "temprature" in code)
     run_snippet("misspelt", misspelt)
     assert (

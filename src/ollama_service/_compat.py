@@ -10,9 +10,11 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING
 
 import httpx
+
+from ollama_service._constants import FILE_CHUNK_BYTES
 
 if TYPE_CHECKING:
     import asyncio
@@ -28,10 +30,6 @@ __all__ = [
 
 AsyncHTTPClient = httpx.AsyncClient
 HTTPClient = httpx.Client
-
-# Blob uploads are streamed in pieces this large, so a multi-gigabyte model file never sits
-# in memory at once.
-FILE_CHUNK_BYTES: Final = 1024 * 1024
 
 # Tasks closing abandoned async streams; held so the event loop does not drop them early.
 _closing: set[asyncio.Task[None]] = set()

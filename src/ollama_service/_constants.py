@@ -115,3 +115,12 @@ LOGGER_NAME: Final = "ollama_service"
 # host as `localhost` and pick a model most installs have heard of.
 SERVICE_DEFAULT_BASE_URL: Final = "http://localhost:11434"
 SERVICE_DEFAULT_MODEL: Final = "llama2"
+
+# --- Request building --------------------------------------------------------
+
+# Blob uploads and hashing read files in pieces this large, so a multi-gigabyte
+# model file never sits in memory at once.
+FILE_CHUNK_BYTES: Final = 1024 * 1024
+# Longer strings passed as images are not worth a filesystem lookup: they can
+# only be base64 data.
+MAX_PATH_CHARS: Final = 4096

@@ -28,6 +28,7 @@ from typing import Any, Literal, TypeAlias, Union, cast, get_args, get_origin
 import msgspec
 from msgspec import UNSET, UnsetType
 
+from ._constants import FILE_CHUNK_BYTES, MAX_PATH_CHARS
 from ._errors import OllamaRequestError
 from .types import (
     Format,
@@ -78,8 +79,6 @@ _V = typing.TypeVar("_V")
 THINK_LEVELS: typing.Final = ("low", "medium", "high", "max")
 # Go's time.ParseDuration grammar, which the server uses for string keep_alive values.
 _GO_DURATION = re.compile(r"^[-+]?((\d+(\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h))+$")
-# Longer strings are not worth a filesystem lookup: they can only be base64 data.
-_MAX_PATH_CHARS = 4096
 _IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".gif", ".bmp")
 _OPTION_KEYS = frozenset(Options.__struct_encode_fields__)
 
@@ -114,7 +113,7 @@ def encode_image(image: object, argument: str = "images") -> str:
         )
     if image.startswith("data:") and "," in image:
         return _checked_base64(image.split(",", 1)[1], image, argument)
-    if len(image) < _MAX_PATH_CHARS:
+    if len(image) < MAX_PATH_CHARS:
         path = Path(image)
         try:
             is_file = path.is_file()
@@ -503,7 +502,7 @@ def file_digest(path: Path) -> str:
     digest = hashlib.sha256()
     try:
         with path.open("rb") as fh:
-            while chunk := fh.read(1024 * 1024):
+            while chunk := fh.read(FILE_CHUNK_BYTES):
                 digest.update(chunk)
     except FileNotFoundError:
         raise OllamaRequestError(f"create_blob: file not found: {str(path)!r}") from None

@@ -39,7 +39,6 @@ from ollama_service import (
     ShowResponse,
     get_settings,
 )
-from ollama_service._async.service import split_kwargs
 from ollama_service.testing import FakeModel, FakeOllamaServer
 
 pytestmark = pytest.mark.anyio
@@ -446,15 +445,6 @@ async def test_a_misspelt_keyword_suggests_the_right_name(server: FakeOllamaServ
         with pytest.raises(TypeError, match=r"'temprature'; did you mean 'temperature'\?"):
             await service.generate(None, PROMPT, temprature=0.5)
     assert server.requests == []
-
-
-async def test_split_kwargs_separates_fields_from_options() -> None:
-    request, options = split_kwargs(
-        "generate", {"system": "s", "top_k": 3, "options": {"seed": 1}}, frozenset({"system"})
-    )
-    assert request == {"system": "s", "options": {"seed": 1, "top_k": 3}}
-    assert options == {"seed": 1, "top_k": 3}
-    assert split_kwargs("generate", {}, frozenset()) == ({}, {})
 
 
 async def test_generate_with_model_none_uses_the_default_model_from_the_settings(

@@ -41,7 +41,6 @@ from ollama_service import (
     SyncOllamaService,
     get_settings,
 )
-from ollama_service._sync.service import split_kwargs
 from ollama_service.testing import FakeModel, FakeOllamaServer
 
 PROMPT = "Why is the sky blue?"
@@ -446,15 +445,6 @@ def test_a_misspelt_keyword_suggests_the_right_name(server: FakeOllamaServer) ->
         with pytest.raises(TypeError, match=r"'temprature'; did you mean 'temperature'\?"):
             service.generate(None, PROMPT, temprature=0.5)
     assert server.requests == []
-
-
-def test_split_kwargs_separates_fields_from_options() -> None:
-    request, options = split_kwargs(
-        "generate", {"system": "s", "top_k": 3, "options": {"seed": 1}}, frozenset({"system"})
-    )
-    assert request == {"system": "s", "options": {"seed": 1, "top_k": 3}}
-    assert options == {"seed": 1, "top_k": 3}
-    assert split_kwargs("generate", {}, frozenset()) == ({}, {})
 
 
 def test_generate_with_model_none_uses_the_default_model_from_the_settings(

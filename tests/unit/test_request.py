@@ -27,6 +27,7 @@ from msgspec import UNSET
 from ollama_service._decode import decode_item, repair_tool_arguments
 from ollama_service._errors import OllamaDecodeError, OllamaRequestError, OllamaStreamError
 from ollama_service._request import (
+    GENERATE_KWARGS,
     NOT_GIVEN,
     NotGiven,
     blob_digest,
@@ -44,6 +45,7 @@ from ollama_service._request import (
     normalize_think,
     normalize_tools,
     require_model,
+    split_kwargs,
     struct_schema,
     unset_if_none,
 )
@@ -1452,3 +1454,53 @@ def test_wrong_field_type_names_the_path(
     with pytest.raises(msgspec.ValidationError) as info:
         msgspec.json.decode(msgspec.json.encode(body), type=struct_type)
     assert f"`{where}`" in str(info.value)
+
+
+# --- split_kwargs (the service's keyword arguments) ---------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "fields", "request_fields", "options"),
+    [
+        pytest.param({}, frozenset(), {}, {}, id="nothing"),
+        pytest.param(
+            {"system": "s", "top_k": 3, "options": {"seed": 1}},
+            frozenset({"system"}),
+            {"system": "s", "options": {"seed": 1, "top_k": 3}},
+            {"seed": 1, "top_k": 3},
+            id="field-option-and-options-dict",
+        ),
+        pytest.param(
+            {"options": {"top_k": 1}, "top_k": 2},
+            frozenset(),
+            {"options": {"top_k": 2}},
+            {"top_k": 2},
+            id="named-option-wins-over-the-dict",
+        ),
+    ],
+)
+def test_split_kwargs(
+    kwargs: dict[str, Any],
+    fields: frozenset[str],
+    request_fields: dict[str, Any],
+    options: dict[str, Any],
+) -> None:
+    assert split_kwargs("generate", kwargs, fields) == (request_fields, options)
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        pytest.param("temprature", "'temprature'; did you mean 'temperature'?", id="typo"),
+        pytest.param(
+            "colour", "generate() got an unexpected keyword argument 'colour'", id="unknown"
+        ),
+        pytest.param(
+            "messages", "unexpected keyword argument 'messages'", id="field-of-another-method"
+        ),
+    ],
+)
+def test_split_kwargs_rejects_unknown_names(name: str, message: str) -> None:
+    with pytest.raises(TypeError) as info:
+        split_kwargs("generate", {name: 1}, GENERATE_KWARGS)
+    assert message in str(info.value)

@@ -7,7 +7,6 @@ is generated from this file.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, overload
@@ -21,13 +20,18 @@ from ollama_service._errors import (
     OllamaStreamError,
     redact_url,
 )
-from ollama_service._request import require_model
+from ollama_service._request import (
+    CHAT_KWARGS,
+    EMBED_KWARGS,
+    GENERATE_KWARGS,
+    require_model,
+    split_kwargs,
+)
 from ollama_service.types import (
     ChatResponse,
     GenerateResponse,
     ListModel,
     Message,
-    Options,
     ProgressResponse,
     ShowResponse,
 )
@@ -40,61 +44,8 @@ __all__ = ["AsyncTextStream", "OllamaService"]
 T = TypeVar("T")
 _S = TypeVar("_S", bound="OllamaService")
 
-_OPTION_NAMES = frozenset(Options.__struct_fields__)
-# Request fields `generate(**kwargs)` and `chat(**kwargs)` pass through, besides options.
-_GENERATE_FIELDS = frozenset(
-    {
-        "system",
-        "format",
-        "images",
-        "keep_alive",
-        "think",
-        "raw",
-        "suffix",
-        "template",
-        "context",
-        "logprobs",
-        "top_logprobs",
-        "truncate",
-        "shift",
-    }
-)
-_CHAT_FIELDS = frozenset(
-    {"tools", "format", "keep_alive", "think", "logprobs", "top_logprobs", "truncate", "shift"}
-)
-_EMBED_FIELDS = frozenset({"truncate", "keep_alive", "dimensions"})
 # What the server says in a pull stream when the registry has no such model.
 _PULL_NOT_FOUND = "file does not exist"
-
-
-def split_kwargs(
-    method: str, kwargs: Mapping[str, Any], fields: frozenset[str]
-) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Split keyword arguments into request fields and runtime options.
-
-    `options=` may also be passed as a dict; named options are merged over it.
-
-    Raises:
-        TypeError: A name is neither a request field nor an option; the message names it and
-            suggests the closest valid name. Nothing has been sent.
-    """
-    request: dict[str, Any] = {}
-    options: dict[str, Any] = dict(kwargs.get("options") or {})
-    for name, value in kwargs.items():
-        if name == "options":
-            continue
-        if name in fields:
-            request[name] = value
-        elif name in _OPTION_NAMES:
-            options[name] = value
-        else:
-            known = sorted(fields | _OPTION_NAMES)
-            close = difflib.get_close_matches(name, known, n=1)
-            hint = f"; did you mean {close[0]!r}?" if close else ""
-            raise TypeError(f"{method}() got an unexpected keyword argument {name!r}{hint}")
-    if options:
-        request["options"] = options
-    return request, options
 
 
 class AsyncTextStream(Generic[T]):
@@ -242,7 +193,7 @@ class OllamaService:
             OllamaConnectionError: Ollama is not running or not reachable.
             OllamaServiceError: Any other failure.
         """
-        request, _ = split_kwargs("generate", kwargs, _GENERATE_FIELDS)
+        request, _ = split_kwargs("generate", kwargs, GENERATE_KWARGS)
         name = self._model(model)
         if stream:
             parts = await self.client.generate(name, prompt, stream=True, **request)
@@ -291,7 +242,7 @@ class OllamaService:
             OllamaConnectionError: Ollama is not running or not reachable.
             OllamaServiceError: Any other failure.
         """
-        request, _ = split_kwargs("chat", kwargs, _CHAT_FIELDS)
+        request, _ = split_kwargs("chat", kwargs, CHAT_KWARGS)
         name = self._model(model)
         if stream:
             parts = await self.client.chat(name, messages, stream=True, **request)
@@ -309,7 +260,7 @@ class OllamaService:
             OllamaModelNotFoundError: The model is not installed.
             OllamaServiceError: Any other failure.
         """
-        request, _ = split_kwargs("embed", kwargs, _EMBED_FIELDS)
+        request, _ = split_kwargs("embed", kwargs, EMBED_KWARGS)
         reply = await self.client.embed(self._model(model), input, **request)
         return reply.embeddings
 

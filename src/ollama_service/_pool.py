@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import math
 import platform
+import ssl
 from collections.abc import Mapping
 
 import httpx
@@ -32,6 +33,17 @@ from ._errors import OllamaRequestError
 from ._version import __version__
 
 __all__ = ["build_headers", "build_limits", "build_timeout", "redact_headers", "user_agent"]
+
+
+@functools.cache
+def default_ssl_context() -> ssl.SSLContext:
+    """httpx's default TLS verification context, built once per process.
+
+    Building one loads the CA bundle (about 20 ms), which every client would otherwise pay,
+    even for plain-HTTP servers. Environment variables it reads (`SSL_CERT_FILE`,
+    `SSL_CERT_DIR`) are therefore read once, on first use.
+    """
+    return httpx.create_ssl_context()
 
 
 def build_limits(max_connections: int = DEFAULT_MAX_CONNECTIONS) -> httpx.Limits:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+import ssl
 
 import httpx
 import pytest
@@ -21,6 +22,7 @@ from ollama_service._pool import (
     build_headers,
     build_limits,
     build_timeout,
+    default_ssl_context,
     redact_headers,
     user_agent,
 )
@@ -203,3 +205,11 @@ def test_redact_headers_accepts_httpx_headers() -> None:
     assert redacted["authorization"] == "***"
     assert "sk-secret" not in repr(redacted)
     assert headers["authorization"] == "Bearer sk-secret"
+
+
+def test_default_ssl_context_is_built_once_and_verifies() -> None:
+    """Clients share one verifying context instead of loading the CA bundle each time."""
+    context = default_ssl_context()
+    assert default_ssl_context() is context
+    assert context.verify_mode is ssl.CERT_REQUIRED
+    assert context.check_hostname

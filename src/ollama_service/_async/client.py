@@ -35,6 +35,7 @@ from ollama_service._pool import (
     build_headers,
     build_limits,
     build_timeout,
+    default_ssl_context,
     headers_for_foreign_client,
     redact_headers,
 )
@@ -179,6 +180,8 @@ class AsyncClient:
         )
         if http_client is None:
             limits = build_limits() if max_connections is None else build_limits(max_connections)
+            if "verify" not in kwargs and "cert" not in kwargs:
+                kwargs["verify"] = default_ssl_context()
             http_client = AsyncHTTPClient(
                 timeout=resolved_timeout,
                 limits=limits,

@@ -27,7 +27,11 @@ from ._errors import (
     stream_error,
 )
 
-__all__ = ["LineSplitter", "decode_line", "is_terminal", "split_lines"]
+__all__ = ["ERROR_KEY", "LineSplitter", "decode_line", "is_terminal", "split_lines"]
+
+# A line holding this may be an error object (see `decode_line`); any other line is decoded
+# straight into its type.
+ERROR_KEY: Final = b'"error"'
 
 T = TypeVar("T")
 
@@ -184,7 +188,7 @@ def decode_line(line: bytes, decoder: msgspec.json.Decoder[T], type_name: str) -
         OllamaStreamError: If the line carries a non-empty ``error``.
         OllamaDecodeError: If the line is not valid JSON of the expected type.
     """
-    if b'"error"' in line:
+    if ERROR_KEY in line:
         try:
             message = error_text(_ERROR_LINE_DECODER.decode(line).error)
         except JSON_DECODE_FAILURES:

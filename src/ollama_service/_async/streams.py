@@ -17,16 +17,12 @@ from ollama_service._errors import (
     truncated_stream_error,
 )
 from ollama_service._logging import log_stream_end
-from ollama_service._ndjson import LineSplitter
+from ollama_service._ndjson import ERROR_KEY, LineSplitter, is_terminal
 from ollama_service.types._base import Operation
 
 __all__ = ["AsyncStream"]
 
 T = TypeVar("T")
-
-# A line carrying this can be an error object (see `_ndjson.decode_line`); others take the
-# fast path of one typed decode.
-_ERROR_KEY = b'"error"'
 
 
 _LIST_DECODERS: dict[object, msgspec.json.Decoder[Any]] = {}
@@ -49,7 +45,7 @@ def _decode_batch(lines: list[bytes], many: msgspec.json.Decoder[list[T]]) -> li
     which yields the good items before raising for the bad one.
     """
     body = b"[" + b",".join(lines) + b"]"
-    if _ERROR_KEY in body:
+    if ERROR_KEY in body:
         return None
     try:
         return many.decode(body)
@@ -132,7 +128,7 @@ class AsyncStream(Generic[T]):
                             yield item
                         continue
                     for line in lines:
-                        if _ERROR_KEY in line:
+                        if ERROR_KEY in line:
                             item = decode_item(line, decoder)
                         else:
                             try:
@@ -143,8 +139,8 @@ class AsyncStream(Generic[T]):
                         last = item
                         yield item
             await self.close()
-            if op.terminal_field is not None and (
-                last is None or getattr(last, op.terminal_field, None) != op.terminal_value
+            if op.terminal_field is not None and not is_terminal(
+                last, op.terminal_field, op.terminal_value
             ):
                 raise truncated_stream_error(self._count)
         except BaseException:

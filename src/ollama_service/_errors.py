@@ -82,7 +82,9 @@ TimeoutPhase = Literal["connect", "read", "write", "pool"]
 JsonDecodeFailure = msgspec.DecodeError | UnicodeDecodeError | RecursionError
 """What decoding untrusted JSON with msgspec can raise: malformed or mistyped
 JSON (``msgspec.DecodeError``, including ``ValidationError``), invalid UTF-8 in
-a string, or nesting too deep to follow."""
+a string, or nesting too deep to follow. Invalid UTF-8 is a ``UnicodeDecodeError``
+up to msgspec 0.22 and a ``msgspec.DecodeError`` from 0.23 on, so callers never
+branch on the type: ``decode_error`` checks the bytes themselves."""
 
 JSON_DECODE_FAILURES: Final = (msgspec.DecodeError, UnicodeDecodeError, RecursionError)
 
@@ -618,11 +620,26 @@ def decode_error(line: bytes, type_name: str, exc: JsonDecodeFailure) -> OllamaD
         An OllamaDecodeError carrying the snippet and the type name.
     """
     snippet = _snippet(line)
-    reason = f"invalid UTF-8: {exc}" if isinstance(exc, UnicodeDecodeError) else str(exc)
+    reason = _utf8_problem(line) or str(exc)
     message = (
         f"Ollama sent something that is not a valid {type_name}: {reason}. Received: {snippet}"
     )
     return OllamaDecodeError(message, line=snippet, type_name=type_name)
+
+
+def _utf8_problem(data: bytes) -> str | None:
+    """Describe the first invalid UTF-8 sequence of `data` in our own words, or None.
+
+    Checked on the bytes, not inferred from the decoder's exception, because msgspec reports
+    invalid UTF-8 differently across versions (see ``JsonDecodeFailure``). Runs only on the
+    error path, so the whole line may be scanned.
+    """
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        bad = data[exc.start : exc.end].hex()
+        return f"invalid UTF-8 at byte {exc.start} (0x{bad}: {exc.reason})"
+    return None
 
 
 def line_too_long_error(limit: int, head: bytes) -> OllamaDecodeError:

@@ -44,9 +44,12 @@ class LineSplitter:
     list of pieces and joined once when its newline arrives, so one long line
     delivered in many small chunks costs linear, not quadratic, time.
 
-    Lines longer than ``max_line_bytes`` (not counting the newline) raise
-    OllamaDecodeError as soon as the buffered part passes the cap, whatever
-    the chunking, which bounds memory for a misbehaving server.
+    Lines longer than ``max_line_bytes`` (not counting the ``\n`` or ``\r\n``)
+    raise OllamaDecodeError as soon as the buffered part passes the cap, which
+    bounds memory for a misbehaving server. Whether a line is too long depends
+    only on the line, never on where the chunks were cut: a partial line may hold
+    one byte more than the cap while that byte is a ``\r`` that the next chunk's
+    ``\n`` could turn into the line's terminator.
     """
 
     __slots__ = ("_max_line_bytes", "_pending", "_pending_size")
@@ -83,7 +86,7 @@ class LineSplitter:
         if len(chunk) > self._max_line_bytes:
             # Only a chunk bigger than the cap can hold a whole line over it.
             for part in parts:
-                if len(part) > self._max_line_bytes:
+                if _content_size(part) > self._max_line_bytes:
                     raise line_too_long_error(self._max_line_bytes, part)
         has_cr = b"\r" in chunk
         if self._pending:
@@ -118,9 +121,11 @@ class LineSplitter:
         return line
 
     def _hold(self, piece: bytes) -> None:
+        """Buffer a non-empty piece of a line whose newline has not arrived yet."""
         self._pending.append(piece)
         self._pending_size += len(piece)
-        if self._pending_size > self._max_line_bytes:
+        # A trailing \r may still become part of the terminator (\r\n): do not count it yet.
+        if self._pending_size - piece.endswith(b"\r") > self._max_line_bytes:
             head = self._pending[0]
             self._pending.clear()
             self._pending_size = 0
@@ -128,7 +133,8 @@ class LineSplitter:
 
     def _complete(self, piece: bytes) -> bytes:
         """Join the pending pieces with the piece that ends the line."""
-        if self._pending_size + len(piece) > self._max_line_bytes:
+        last = piece or self._pending[-1]
+        if self._pending_size + len(piece) - last.endswith(b"\r") > self._max_line_bytes:
             head = self._pending[0]
             self._pending.clear()
             self._pending_size = 0
@@ -138,6 +144,11 @@ class LineSplitter:
         self._pending.clear()
         self._pending_size = 0
         return line
+
+
+def _content_size(raw: bytes) -> int:
+    """The length of a line cut at its ``\n``, not counting the ``\r`` of a ``\r\n``."""
+    return len(raw) - raw.endswith(b"\r")
 
 
 def split_lines(chunks: Iterable[bytes], max_line_bytes: int = MAX_LINE_BYTES) -> Iterator[bytes]:

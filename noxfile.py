@@ -1,10 +1,16 @@
 """Every developer task, one session each: `nox -l` lists them.
 
-Sessions install the project with its `dev` extra into their own virtualenv (uv when it is
-available, for speed). `nox -s lint typecheck check_generated docs tests` is what CI runs (the README test command).
+Sessions install the project into their own virtualenv (uv when it is available, for speed),
+constrained by `requirements-dev.lock`, so every run and every machine sees the same releases.
+`nox -s lock` regenerates the lock; `nox -s tests_latest` runs the tests on the newest releases
+instead (see CONTRIBUTING.md). The README's test command is what CI (`.ci/run`) runs.
 """
 
 from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
 
 import nox
 
@@ -12,11 +18,26 @@ nox.options.default_venv_backend = "uv|virtualenv"
 nox.options.reuse_existing_virtualenvs = True
 nox.options.sessions = ["lint", "typecheck", "check_generated", "docs", "tests"]
 
+ROOT = Path(__file__).parent
+LOCK = "requirements-dev.lock"
+# The extras the development sessions install. A new extra whose code the tests exercise goes
+# here (and into the lock, which covers every extra: `nox -s lock`).
+DEV_EXTRAS = "dev"
 TYPED = ["src", "codegen", "tests/typing"]
+# Printed by tests_latest, so a failure there can be matched to the release that moved.
+SHOW_VERSIONS = (
+    "import importlib.metadata as m; "
+    "print(' '.join(sorted(f'{d.name}=={d.version}' for d in m.distributions())))"
+)
 
 
-def _install(session: nox.Session) -> None:
-    session.install("-e", ".[dev]")
+def _install(session: nox.Session, extras: str = DEV_EXTRAS) -> None:
+    """Install the project (editable) with `extras`, every package at its locked release."""
+    session.install("-c", LOCK, "-e", f".[{extras}]")
+
+
+def _pytest(session: nox.Session, *args: str) -> None:
+    session.run("python", "-m", "pytest", *args, *(session.posargs or ["-q"]))
 
 
 @nox.session
@@ -37,9 +58,72 @@ def typecheck(session: nox.Session) -> None:
 
 @nox.session
 def tests(session: nox.Session) -> None:
-    """The test suite (pass extra pytest arguments after `--`)."""
+    """The test suite on the locked releases (pass pytest arguments after `--`)."""
     _install(session)
-    session.run("python", "-m", "pytest", *(session.posargs or ["-q"]))
+    _pytest(session)
+
+
+@nox.session
+def tests_latest(session: nox.Session) -> None:
+    """The test suite on the newest releases, ignoring the lock: did a dependency move?"""
+    session.install("--upgrade", "-e", f".[{DEV_EXTRAS}]")
+    session.run("python", "-c", SHOW_VERSIONS, silent=False)
+    _pytest(session)
+
+
+@nox.session
+def tests_lowest(session: nox.Session) -> None:
+    """The tests that exercise the runtime dependencies, each at its declared lower bound.
+
+    The development tools stay locked; only `[project] dependencies` drop to the oldest release
+    pyproject.toml allows, which proves the lower bounds are honest (msgspec's reporting of
+    invalid UTF-8, for one, changed between our lower bound and the newest release).
+    """
+    _install(session)
+    session.install(*_lower_bounds())
+    _pytest(session, "tests/unit", "tests/_async", "tests/_sync")
+
+
+def _lower_bounds() -> list[str]:
+    """`name==bound` for every runtime dependency declared as `name>=bound`."""
+    # A regex rather than tomllib, which Python 3.10 (our lowest) lacks.
+    text = (ROOT / "pyproject.toml").read_text("utf-8")
+    block = re.search(r"^dependencies = \[(.*?)^\]", text, re.M | re.S)
+    if block is None:
+        sys.exit("tests_lowest: no `dependencies = [...]` in pyproject.toml")
+    pins: list[str] = []
+    for spec in re.findall(r'"([^"]+)"', block[1]):
+        match = re.fullmatch(r"([A-Za-z0-9_.\-\[\]]+)\s*>=\s*([^,;\s]+)", spec)
+        if match is None:
+            sys.exit(f"tests_lowest: cannot read a lower bound from {spec!r}")
+        pins.append(f"{match[1]}=={match[2]}")
+    return pins
+
+
+@nox.session
+def lock(session: nox.Session) -> None:
+    """Regenerate requirements-dev.lock (`-- --upgrade` moves every pin to its newest release).
+
+    Without `--upgrade` the current pins are kept wherever they still fit, so adding an extra
+    changes only the lines it needs.
+    """
+    session.install(*(["-c", LOCK] if (ROOT / LOCK).exists() else []), "uv")
+    session.run(
+        "uv",
+        "pip",
+        "compile",
+        "pyproject.toml",
+        "--all-extras",
+        "--universal",
+        "--python-version",
+        "3.10",
+        "--custom-compile-command",
+        "nox -s lock",
+        "--output-file",
+        LOCK,
+        "--quiet",
+        *session.posargs,
+    )
 
 
 @nox.session
@@ -73,7 +157,7 @@ def docs(session: nox.Session) -> None:
 @nox.session
 def bench(session: nox.Session) -> None:
     """Benchmarks against the official `ollama` library and bare httpx + msgspec (see benchmarks/)."""
-    session.install("-e", ".[dev,bench]")
+    _install(session, "dev,bench")
     session.run("python", "-m", "benchmarks.run", *session.posargs)
 
 

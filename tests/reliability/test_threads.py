@@ -44,7 +44,7 @@ class _RetryCounter(logging.Handler):
         self._lock = threading.Lock()
 
     def emit(self, record: logging.LogRecord) -> None:
-        if record.getMessage() == "ollama.retry":
+        if record.msg == "ollama.retry":
             with self._lock:
                 self.count += 1
 

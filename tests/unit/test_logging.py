@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import logging
+import pickle
 import subprocess
 import sys
 import textwrap
@@ -94,7 +96,10 @@ def test_log_request_fields(caplog: pytest.LogCaptureFixture) -> None:
     )
     record = _only_record(caplog)
     assert record.levelno == logging.DEBUG
-    assert record.getMessage() == "ollama.request"
+    assert record.msg == "ollama.request"
+    assert record.getMessage() == (
+        "ollama.request method=POST path=/api/chat status=200 duration_ms=12.5 attempt=2 model=llama3"
+    )
     fields = {
         k: getattr(record, k)
         for k in ("method", "path", "status", "duration_ms", "attempt", "model")
@@ -134,7 +139,8 @@ def test_log_stream_end_fields(
         eval_duration_ns=eval_duration_ns,
     )
     record = _only_record(caplog)
-    assert record.getMessage() == "ollama.stream_end"
+    assert record.msg == "ollama.stream_end"
+    assert record.getMessage().startswith("ollama.stream_end path=/api/generate model=m chunks=7")
     assert _fields(record, "chunks", "eval_count", "tokens_per_second") == {
         "chunks": 7,
         "eval_count": eval_count,
@@ -150,12 +156,14 @@ def test_log_retry_fields(caplog: pytest.LogCaptureFixture) -> None:
     )
     record = _only_record(caplog)
     assert record.levelno == logging.WARNING
-    assert record.getMessage() == "ollama.retry"
-    assert _fields(record, "attempt", "delay", "error_type", "error") == {
+    assert record.msg == "ollama.retry"
+    assert _fields(record, "event", "attempt", "delay", "error", "error_message", "error_type") == {
+        "event": "ollama.retry",
         "attempt": 1,
         "delay": 2.5,
+        "error": "OllamaServerBusyError",
+        "error_message": "busy (status code: 503)",
         "error_type": "OllamaServerBusyError",
-        "error": "busy (status code: 503)",
     }
 
 
@@ -194,3 +202,89 @@ def test_disabled_levels_build_no_event(
 def test_get_logger_is_built_once() -> None:
     """The wrapped logger is cached after first use."""
     assert get_logger() is get_logger()
+
+
+def test_plain_basic_config_shows_the_fields() -> None:
+    """`logging.basicConfig` alone prints each event with its fields on one line."""
+    result = _run_isolated(
+        """
+        import logging, sys
+        logging.basicConfig(level=logging.DEBUG, stream=sys.stdout, format="%(levelname)s %(message)s")
+        from ollama_service._errors import OllamaServerBusyError
+        from ollama_service._logging import log_request, log_retry
+        log_retry(method="POST", path="/api/chat", attempt=2, delay=1.0, error=OllamaServerBusyError("server busy"))
+        log_request(method="GET", path="/api/tags", status=None, duration_ms=0.25, attempt=1, model=None)
+        """
+    )
+    assert result.stdout.splitlines() == [
+        "WARNING ollama.retry method=POST path=/api/chat attempt=2 delay=1.0 "
+        'error=OllamaServerBusyError error_message="server busy (status code: 503)"',
+        # None values (no status, no model) are left out of the line.
+        "DEBUG ollama.request method=GET path=/api/tags duration_ms=0.25 attempt=1",
+    ]
+
+
+def test_structlog_extra_adder_sees_the_event_and_fields() -> None:
+    """With structlog's ProcessorFormatter and ExtraAdder, the event is its name, fields are keys."""
+    result = _run_isolated(
+        """
+        import json, logging, sys
+        import structlog
+        handler = logging.StreamHandler(sys.stdout)
+        handler.setFormatter(
+            structlog.stdlib.ProcessorFormatter(
+                processors=[
+                    structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+                    structlog.processors.JSONRenderer(),
+                ],
+                foreign_pre_chain=[structlog.stdlib.ExtraAdder()],
+            )
+        )
+        root = logging.getLogger()
+        root.addHandler(handler)
+        root.setLevel(logging.WARNING)
+        from ollama_service._errors import OllamaServerBusyError
+        from ollama_service._logging import log_retry
+        log_retry(method="POST", path="/api/chat", attempt=1, delay=0.5, error=OllamaServerBusyError("busy"))
+        """
+    )
+    assert json.loads(result.stdout) == {
+        "event": "ollama.retry",
+        "method": "POST",
+        "path": "/api/chat",
+        "attempt": 1,
+        "delay": 0.5,
+        "error": "OllamaServerBusyError",
+        "error_message": "busy (status code: 503)",
+        "error_type": "OllamaServerBusyError",
+    }
+
+
+@pytest.mark.parametrize(
+    ("fields", "line"),
+    [
+        pytest.param({}, "ev", id="no-fields"),
+        pytest.param({"a": 1, "b": None}, "ev a=1", id="none-left-out"),
+        pytest.param({"d": 1.23456}, "ev d=1.235", id="float-rounded"),
+        pytest.param({"d": 2.0}, "ev d=2.0", id="float-kept"),
+        pytest.param({"ok": True, "no": False}, "ev ok=true no=false", id="bools"),
+        pytest.param({"m": "two words"}, 'ev m="two words"', id="space-quoted"),
+        pytest.param({"m": 'a"b'}, 'ev m="a\\"b"', id="quote-escaped"),
+        pytest.param({"m": "k=v"}, 'ev m="k=v"', id="equals-quoted"),
+        pytest.param({"m": ""}, 'ev m=""', id="empty-quoted"),
+        pytest.param({"m": "a\nb"}, 'ev m="a\\nb"', id="newline-escaped"),
+        pytest.param({"m": "llama3.2:1b"}, "ev m=llama3.2:1b", id="bare"),
+    ],
+)
+def test_render_line(fields: dict[str, object], line: str) -> None:
+    assert _logging.render_line("ev", fields) == line
+
+
+def test_log_event_compares_as_its_name_and_survives_pickling() -> None:
+    """`record.msg == name` keeps working; a queue handler in another process can unpickle it."""
+    event = _logging.LogEvent("ollama.retry", {"attempt": 1})
+    assert event == "ollama.retry"
+    assert str(event) == "ollama.retry attempt=1"
+    copy = pickle.loads(pickle.dumps(event))
+    assert copy == "ollama.retry"
+    assert str(copy) == "ollama.retry attempt=1"

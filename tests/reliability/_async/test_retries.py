@@ -52,7 +52,7 @@ async def test_busy_then_success(
         (1, "POST", "/api/generate", "OllamaServerBusyError", 0.0),
         (2, "POST", "/api/generate", "OllamaServerBusyError", 0.0),
     ]
-    assert records[0].error == f"{BUSY} (status code: 503)"
+    assert records[0].error_message == f"{BUSY} (status code: 503)"
     assert fake.stats.requests_handled == 3
 
 

@@ -66,7 +66,7 @@ def retry_records(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
     return [
         record
         for record in caplog.records
-        if record.name == "ollama_service" and record.getMessage() == "ollama.retry"
+        if record.name == "ollama_service" and record.msg == "ollama.retry"
     ]
 
 

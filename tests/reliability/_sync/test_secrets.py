@@ -56,7 +56,7 @@ def test_key_not_in_debug_logs_requests_and_retries(
     assert_no_key_in_records(caplog)
     assert_no_key_in_error(info.value)
     assert len(retry_records(caplog)) == 1
-    assert any(r.getMessage() == "ollama.request" for r in caplog.records)
+    assert any(r.msg == "ollama.request" for r in caplog.records)
     assert {r.headers["authorization"] for r in fake.requests} == {f"Bearer {KEY}"}
 
 

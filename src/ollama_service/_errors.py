@@ -7,14 +7,18 @@ catches all of it, and no httpx or msgspec exception escapes the client::
     ├── OllamaRequestError (also ValueError)  bad caller input, raised before anything is sent
     ├── OllamaConnectionError                 refused / DNS / reset / dropped; .url, .sent
     │   └── OllamaTimeoutError                a bound ran out; .phase, .timeout
+    ├── OllamaRedirectError                   too many redirects (a loop); .url, .max_redirects
     ├── OllamaResponseError                   HTTP status >= 400; .status_code, .error, .body,
     │   │                                     .retry_after
     │   ├── OllamaModelNotFoundError          404 about a model; .model
     │   ├── OllamaServerBusyError             503: the server's queue is full
     │   └── OllamaStreamError                 an {"error": ...} line inside a 200 stream, or a
     │                                         stream that ended early (.truncated); status 200
+    │   └── OllamaStreamClosedError           reading a stream that was closed or had failed
     └── OllamaDecodeError                     a body or line that is not the JSON we expect;
-                                              .line (a snippet), .type_name
+        │                                     .line (a snippet), .type_name
+        ├── OllamaContentDecodingError        a compressed body that does not decompress
+        └── OllamaResponseTooLargeError       a whole reply above max_response_bytes; .limit
 
 ``ResponseError`` and ``RequestError`` are aliases with the official ``ollama``
 library's names, so code migrating from it keeps its ``except`` clauses, and
@@ -26,15 +30,16 @@ default, so exceptions survive pickling (``BaseException`` rebuilds from
 
 httpx exceptions are translated at exactly one place, ``map_transport_errors``,
 always with ``raise ... from exc`` so the original stays in ``__cause__``.
-URLs in messages and in ``.url`` have any password replaced, because error
-messages end up in logs.
+URLs in messages and in ``.url`` have any password replaced, and control
+characters in every message and snippet are escaped (``_sanitize``), because
+error messages end up in logs and on terminals.
 """
 
 from __future__ import annotations
 
 import re
 import socket
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager
 from types import TracebackType
 from typing import Final, Literal, cast
@@ -44,40 +49,50 @@ import msgspec
 
 from ._constants import (
     DEFAULT_BASE_URL,
+    DEFAULT_MAX_REDIRECTS,
     ELLIPSIS,
     ENV_BASE_URL,
     ENV_HOST,
     ERROR_SNIPPET_CHARS,
     REDACTED,
 )
+from ._proxy_page import is_router_text, looks_like_html, summarize_error_page
+from ._sanitize import escape_controls
 
 __all__ = [
     "JSON_DECODE_FAILURES",
     "JsonDecodeFailure",
     "OllamaConnectionError",
+    "OllamaContentDecodingError",
     "OllamaDecodeError",
     "OllamaModelNotFoundError",
+    "OllamaRedirectError",
     "OllamaRequestError",
     "OllamaResponseError",
+    "OllamaResponseTooLargeError",
     "OllamaServerBusyError",
     "OllamaServiceError",
+    "OllamaStreamClosedError",
     "OllamaStreamError",
     "OllamaTimeoutError",
     "RequestError",
     "ResponseError",
     "TimeoutPhase",
+    "deadline_error",
     "decode_error",
     "error_from_response",
     "error_text",
     "line_too_long_error",
     "map_transport_errors",
     "redact_url",
+    "response_too_large_error",
+    "stream_closed_error",
     "stream_error",
     "translate_transport_error",
     "truncated_stream_error",
 ]
 
-TimeoutPhase = Literal["connect", "read", "write", "pool"]
+TimeoutPhase = Literal["connect", "read", "write", "pool", "deadline"]
 
 JsonDecodeFailure = msgspec.DecodeError | UnicodeDecodeError | RecursionError
 """What decoding untrusted JSON with msgspec can raise: malformed or mistyped
@@ -100,6 +115,9 @@ class OllamaServiceError(Exception):
     """
 
     def __init__(self, message: str = "", *, attempts: int = 1) -> None:
+        # Messages quote servers and proxies: escaped, they cannot drive a terminal or
+        # forge a log line (escaping is idempotent, so unpickling changes nothing).
+        message = escape_controls(message)
         super().__init__(message)
         self.message = message
         self.attempts = attempts
@@ -134,7 +152,9 @@ class OllamaTimeoutError(OllamaConnectionError):
     """A configured time bound ran out.
 
     Attributes:
-        phase: Which bound: ``connect``, ``read``, ``write`` or ``pool``.
+        phase: Which bound: ``connect``, ``read``, ``write`` or ``pool`` (httpx's four), or
+            ``deadline``: the total time allowed for the whole call (the ``deadline``
+            option) ran out, whatever the call was doing.
         timeout: The configured bound in seconds, when known.
     """
 
@@ -176,7 +196,7 @@ class OllamaResponseError(OllamaServiceError):
         attempts: int = 1,
     ) -> None:
         super().__init__(error, attempts=attempts)
-        self.error = error
+        self.error = self.message
         self.status_code = status_code
         self.body = body
         self.retry_after = retry_after
@@ -243,6 +263,39 @@ class OllamaStreamError(OllamaResponseError):
         self.truncated = truncated
 
 
+class OllamaStreamClosedError(OllamaStreamError, RuntimeError):
+    """The caller read a stream that was closed before its end, or that had already failed.
+
+    Reading a stream always continues where the last read stopped; a stream read to its end
+    then yields nothing more. Anything else would lose items silently, so reading a stream
+    after ``close()`` (or after leaving its ``with`` block early), or after it raised, raises
+    this instead. Also a ``RuntimeError``, as reading a closed httpx stream is.
+    """
+
+
+class OllamaRedirectError(OllamaServiceError):
+    """The server (or a proxy) redirected more times than allowed: a redirect loop.
+
+    Not retried: asking again would follow the same loop.
+
+    Attributes:
+        url: The URL first requested, with any password redacted.
+        max_redirects: The limit that was reached.
+    """
+
+    def __init__(
+        self,
+        message: str = "",
+        *,
+        url: str = "",
+        max_redirects: int = DEFAULT_MAX_REDIRECTS,
+        attempts: int = 1,
+    ) -> None:
+        super().__init__(message, attempts=attempts)
+        self.url = redact_url(url)
+        self.max_redirects = max_redirects
+
+
 class OllamaDecodeError(OllamaServiceError):
     """A body or stream line is not the JSON we expect.
 
@@ -255,8 +308,41 @@ class OllamaDecodeError(OllamaServiceError):
         self, message: str = "", *, line: str = "", type_name: str = "", attempts: int = 1
     ) -> None:
         super().__init__(message, attempts=attempts)
-        self.line = line
+        self.line = escape_controls(line)
         self.type_name = type_name
+
+
+class OllamaContentDecodingError(OllamaDecodeError):
+    """A compressed body (``Content-Encoding``) that does not decompress.
+
+    Not retried: the server or a proxy sent a corrupt body, and would send it again.
+    """
+
+
+class OllamaResponseTooLargeError(OllamaDecodeError):
+    """A whole (non-streamed) reply is larger than the cap, so reading it stopped.
+
+    The cap bounds memory against a runaway or hostile server (a gzip bomb); streamed
+    replies are bounded per line instead.
+
+    Attributes:
+        limit: The cap in bytes (after decompression).
+        setting: The option that sets it (``max_response_bytes``).
+    """
+
+    def __init__(
+        self,
+        message: str = "",
+        *,
+        limit: int = 0,
+        setting: str = "max_response_bytes",
+        line: str = "",
+        type_name: str = "",
+        attempts: int = 1,
+    ) -> None:
+        super().__init__(message, line=line, type_name=type_name, attempts=attempts)
+        self.limit = limit
+        self.setting = setting
 
 
 ResponseError = OllamaResponseError
@@ -341,12 +427,12 @@ def _redact_userinfo(match: re.Match[str]) -> str:
 
 
 def _snippet(data: bytes) -> str:
-    """Readable start of some bytes; invalid UTF-8 is replaced, never fatal."""
+    """Readable start of some bytes, on one line: invalid UTF-8 replaced, controls escaped."""
     # A UTF-8 character is at most 4 bytes: decode no more than the snippet can show.
     head = data[: ERROR_SNIPPET_CHARS * 4].decode("utf-8", errors="replace")
     if len(head) > ERROR_SNIPPET_CHARS or len(data) > ERROR_SNIPPET_CHARS * 4:
-        return head[:ERROR_SNIPPET_CHARS] + ELLIPSIS
-    return head
+        return escape_controls(head[:ERROR_SNIPPET_CHARS]) + ELLIPSIS
+    return escape_controls(head)
 
 
 def error_text(value: object) -> str | None:
@@ -445,19 +531,26 @@ def error_from_response(
     *,
     model: str | None = None,
     retry_after: float | None = None,
+    content_type: str | None = None,
+    server: str | None = None,
 ) -> OllamaResponseError:
     """Build the exception for an HTTP error response.
 
     The class depends on the status, never on the message text: Ollama spells
     "model not found" three ways. A 404 whose body is not JSON comes from the
     router (``404 page not found``), which means a wrong path or base URL, not
-    a missing model, so it gets a hint about the base URL instead.
+    a missing model, so it gets a hint about the base URL instead. Any other
+    HTML or text body comes from a proxy in front of Ollama, and is summarised
+    in one line (``502 Bad Gateway from nginx/1.22.1, a proxy in front of
+    Ollama``); the raw body stays in ``.body``.
 
     Args:
         status_code: The HTTP status, 400 or above.
         body: The full response body.
         model: The model the request named, if any; enables the model-not-found class.
         retry_after: The parsed ``Retry-After`` header, if any.
+        content_type: The response's Content-Type, to recognise an HTML page.
+        server: The response's Server header, to name the proxy.
 
     Returns:
         OllamaModelNotFoundError for a JSON 404 when ``model`` is given,
@@ -472,10 +565,17 @@ def error_from_response(
         text = _snippet(body.strip()).strip()
         if not text:
             message = _empty_body_message(status_code)
-        elif status_code == 404:
+        elif status_code == 404 and not looks_like_html(body, content_type):
+            # Ollama's router (`404 page not found`), or a proxy's text: a wrong path.
             message = f"{text}: this URL path does not exist on the server. {_BASE_URL_HINT}"
-        else:
+        elif is_router_text(body):
             message = text
+        else:
+            message = summarize_error_page(
+                status_code, body, content_type=content_type, server=server
+            )
+            if status_code == 404:
+                message = f"{message}. {_BASE_URL_HINT}"
     if status_code == 503:
         return OllamaServerBusyError(message, status_code, body=body, retry_after=retry_after)
     return OllamaResponseError(message, status_code, body=body, retry_after=retry_after)
@@ -518,6 +618,41 @@ def translate_transport_error(exc: httpx.TransportError, *, url: str) -> OllamaC
     )
 
 
+def _not_transient(exc: httpx.HTTPError, url: str) -> OllamaServiceError | None:
+    """Failures that another attempt would meet again: typed, and never retried."""
+    shown = redact_url(url)
+    if isinstance(exc, httpx.TooManyRedirects):
+        return OllamaRedirectError(
+            f"Too many redirects requesting {shown} (more than {DEFAULT_MAX_REDIRECTS}): the "
+            "server or a proxy in front of it redirects in a loop. Check the base URL and the "
+            "proxy's configuration. Not retried.",
+            url=url,
+        )
+    if isinstance(exc, httpx.DecodingError):
+        return OllamaContentDecodingError(
+            f"The response from {shown} could not be decoded: its body does not match its "
+            f"Content-Encoding ({exc}). The server or a proxy sent a corrupt compressed body. "
+            "Not retried.",
+            type_name="Content-Encoding",
+        )
+    return None
+
+
+def _cut_stream(exc: httpx.TransportError, items: int) -> OllamaStreamError | None:
+    """A stream whose connection broke after its 200: truncated, whatever broke it.
+
+    Behind a proxy the same dead backend shows as a broken connection (HTTP/1.1 upstream)
+    or as a clean early end (HTTP/1.0 upstream); both are the one truncated-stream error.
+    Timeouts keep their own type: the stream was not cut, it stalled.
+    """
+    if isinstance(exc, httpx.TimeoutException):
+        return None
+    if isinstance(exc, (httpx.NetworkError, httpx.RemoteProtocolError)):
+        detail = str(exc) or type(exc).__name__
+        return truncated_stream_error(items, reason=f"the connection broke ({detail})")
+    return None
+
+
 class _TransportErrorMap(AbstractContextManager[None]):
     """The context manager behind ``map_transport_errors``.
 
@@ -525,10 +660,11 @@ class _TransportErrorMap(AbstractContextManager[None]):
     stream, and a plain ``__exit__`` costs a fraction of a generator.
     """
 
-    __slots__ = ("_url",)
+    __slots__ = ("_items", "_url")
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, items: Callable[[], int] | None = None) -> None:
         self._url = url
+        self._items = items
 
     def __enter__(self) -> None:
         return None
@@ -544,22 +680,36 @@ class _TransportErrorMap(AbstractContextManager[None]):
         if isinstance(exc, (httpx.InvalidURL, httpx.UnsupportedProtocol)):
             message = f"Invalid URL for Ollama ({redact_url(self._url)}): {exc}"
             raise OllamaRequestError(message) from exc
+        final = _not_transient(exc, self._url)
+        if final is not None:
+            raise final from exc
         if isinstance(exc, httpx.TransportError):
+            if self._items is not None:
+                cut = _cut_stream(exc, self._items())
+                if cut is not None:
+                    raise cut from exc
             raise translate_transport_error(exc, url=self._url) from exc
         if isinstance(exc, httpx.RequestError):
             message = f"Request to Ollama at {redact_url(self._url)} failed: {exc}"
             raise OllamaConnectionError(message, url=self._url, sent=True) from exc
 
 
-def map_transport_errors(url: str) -> AbstractContextManager[None]:
+def map_transport_errors(
+    url: str, *, stream_items: Callable[[], int] | None = None
+) -> AbstractContextManager[None]:
     """The single boundary where httpx exceptions become ours.
 
-    - ``httpx.TransportError`` becomes what ``translate_transport_error`` says.
+    - ``httpx.TransportError`` becomes what ``translate_transport_error`` says;
+      while reading a stream's body (``stream_items`` given), a broken connection
+      becomes ``OllamaStreamError(truncated=True)`` instead, so a stream cut
+      mid-way raises one type whatever sits between us and the server.
     - ``httpx.InvalidURL`` and ``httpx.UnsupportedProtocol`` become
       OllamaRequestError: the URL the caller configured is unusable, nothing was
       sent, and retrying cannot help.
-    - Other ``httpx.RequestError`` (a corrupt compressed body, too many
-      redirects) becomes OllamaConnectionError with httpx's message.
+    - ``httpx.TooManyRedirects`` becomes OllamaRedirectError and
+      ``httpx.DecodingError`` (a corrupt compressed body) OllamaContentDecodingError:
+      neither is transient, so neither is retried.
+    - Other ``httpx.RequestError`` becomes OllamaConnectionError with httpx's message.
 
     Everything else passes through untouched: our own exceptions, httpx's
     programming errors (``StreamConsumed``...), ``HTTPStatusError`` (we never
@@ -567,11 +717,12 @@ def map_transport_errors(url: str) -> AbstractContextManager[None]:
 
     Args:
         url: The URL being requested, for the messages.
+        stream_items: For a stream's body: how many items it has yielded so far.
 
     Returns:
         A context manager to wrap sending a request and reading its body.
     """
-    return _TransportErrorMap(url)
+    return _TransportErrorMap(url, stream_items)
 
 
 def stream_error(message: str) -> OllamaStreamError:
@@ -586,23 +737,91 @@ def stream_error(message: str) -> OllamaStreamError:
     return OllamaStreamError(message, 200)
 
 
-def truncated_stream_error(items: int) -> OllamaStreamError:
+def truncated_stream_error(items: int, *, reason: str | None = None) -> OllamaStreamError:
     """Build the exception for a stream that ended before its final object.
 
     A silent truncation would look like a short answer, so it is an error.
 
     Args:
         items: How many items the stream yielded before it ended.
+        reason: What cut it, when known (a broken connection); None for a body
+            that ended cleanly but early.
 
     Returns:
         An OllamaStreamError with status 200 and ``truncated`` set.
     """
     noun = "item" if items == 1 else "items"
+    cause = f": {reason}" if reason else ""
     message = (
-        f"stream ended after {items} {noun} without its final object; "
+        f"stream ended after {items} {noun} without its final object{cause}; "
         "the connection was cut or the server stopped mid-response"
     )
     return OllamaStreamError(message, 200, truncated=True)
+
+
+def stream_closed_error(items: int, *, failed: str | None) -> OllamaStreamClosedError:
+    """Build the exception for reading a stream that was closed early or had failed.
+
+    Args:
+        items: How many items the stream had yielded.
+        failed: The message of the error the stream raised, or None when it was closed.
+
+    Returns:
+        An OllamaStreamClosedError with status 200.
+    """
+    noun = "item" if items == 1 else "items"
+    if failed is not None:
+        message = (
+            f"this stream already failed after {items} {noun} ({failed}); "
+            "its remaining items cannot be read. Make the call again."
+        )
+    else:
+        message = (
+            f"this stream was closed after {items} {noun}, before its end; "
+            "its remaining items cannot be read. Read it before closing it "
+            "(or before leaving its with block)."
+        )
+    return OllamaStreamClosedError(message, 200)
+
+
+def response_too_large_error(limit: int, url: str) -> OllamaResponseTooLargeError:
+    """Build the exception for a whole reply larger than the cap.
+
+    Args:
+        limit: The cap in bytes.
+        url: The URL requested.
+
+    Returns:
+        An OllamaResponseTooLargeError naming the cap and the setting.
+    """
+    message = (
+        f"The response from {redact_url(url)} is larger than max_response_bytes={limit} "
+        "bytes (after decompression); stopped reading it. Raise max_response_bytes "
+        "(or OLLAMA_MAX_RESPONSE_BYTES) if such replies are expected."
+    )
+    return OllamaResponseTooLargeError(
+        message, limit=limit, setting="max_response_bytes", type_name="response body"
+    )
+
+
+def deadline_error(url: str, seconds: float, *, stream: bool = False) -> OllamaTimeoutError:
+    """Build the exception for a call that ran past its total deadline.
+
+    Args:
+        url: The URL requested.
+        seconds: The deadline in seconds.
+        stream: Whether the call was waiting for a stream's first item.
+
+    Returns:
+        An OllamaTimeoutError with phase ``deadline``.
+    """
+    what = "its first streamed item" if stream else "the whole reply"
+    message = (
+        f"The call to Ollama at {redact_url(url)} did not get {what} within its deadline of "
+        f"{seconds:g}s (connect, send and read together, retries included). Raise the "
+        "deadline, or pass deadline=None for no total bound."
+    )
+    return OllamaTimeoutError(message, url=url, phase="deadline", timeout=seconds)
 
 
 def decode_error(line: bytes, type_name: str, exc: JsonDecodeFailure) -> OllamaDecodeError:

@@ -13,8 +13,10 @@ import pytest
 from ollama_service._constants import ERROR_SNIPPET_CHARS
 from ollama_service._errors import (
     OllamaConnectionError,
+    OllamaContentDecodingError,
     OllamaDecodeError,
     OllamaModelNotFoundError,
+    OllamaRedirectError,
     OllamaRequestError,
     OllamaResponseError,
     OllamaServerBusyError,
@@ -139,7 +141,7 @@ RESPONSES = [
     pytest.param(403, b"", None, OllamaResponseError, "HTTP 403 with an empty body", id="empty-403"),
     pytest.param(404, b"", "llama3", OllamaResponseError, "HTTP 404 with an empty body", id="empty-404-is-not-a-model-error"),
     pytest.param(503, BUSY, None, OllamaServerBusyError, "server busy, please try again.  maximum", id="503-busy"),
-    pytest.param(503, b"<html>Service Unavailable</html>", None, OllamaServerBusyError, "<html>Service Unavailable</html>", id="503-html"),
+    pytest.param(503, b"<html>Service Unavailable</html>", None, OllamaServerBusyError, "503 Service Unavailable from a proxy in front of Ollama", id="503-html"),
     pytest.param(404, b"{\"error\":\"model 'x' not found\"}", "x", OllamaModelNotFoundError, "model 'x' not found", id="404-single-quotes"),
     pytest.param(404, b'{"error":"model \\"x\\" not found, try pulling it first"}', "x", OllamaModelNotFoundError, 'model "x" not found, try pulling it first', id="404-try-pulling"),
     pytest.param(404, b'{"error":"model \\"x\\" not found"}', "x", OllamaModelNotFoundError, 'model "x" not found', id="404-double-quotes"),
@@ -175,9 +177,10 @@ def test_model_not_found_carries_the_model() -> None:
 
 
 def test_long_text_body_is_cut() -> None:
-    """A proxy's big HTML page does not become a page-long message."""
+    """A proxy's big page does not become a page-long message."""
     error = error_from_response(502, b"x" * 10_000)
-    assert len(error.error) == ERROR_SNIPPET_CHARS + len("...")
+    assert error.error.startswith("502 Bad Gateway from a proxy in front of Ollama: xxx")
+    assert len(error.error) < ERROR_SNIPPET_CHARS + 100
     assert error.error.endswith("...")
     assert len(error.body) == 10_000
 
@@ -294,8 +297,8 @@ def test_map_transport_errors_preserves_cause() -> None:
         pytest.param(httpx.RemoteProtocolError("dropped"), OllamaConnectionError, id="dropped"),
         pytest.param(httpx.InvalidURL("Invalid port"), OllamaRequestError, id="invalid-url"),
         pytest.param(httpx.UnsupportedProtocol("ftp"), OllamaRequestError, id="unsupported-protocol"),
-        pytest.param(httpx.DecodingError("bad gzip"), OllamaConnectionError, id="decoding-error"),
-        pytest.param(httpx.TooManyRedirects("loop"), OllamaConnectionError, id="too-many-redirects"),
+        pytest.param(httpx.DecodingError("bad gzip"), OllamaContentDecodingError, id="decoding-error"),
+        pytest.param(httpx.TooManyRedirects("loop"), OllamaRedirectError, id="too-many-redirects"),
     ],
 )  # fmt: skip
 def test_map_transport_errors_translates(exc: Exception, cls: type[OllamaServiceError]) -> None:

@@ -48,8 +48,22 @@ _S = TypeVar("_S", bound="OllamaService")
 _PULL_NOT_FOUND = "file does not exist"
 
 
+async def _pieces(stream: AsyncStream[T], text: Callable[[T], str]) -> AsyncIterator[str]:
+    # Holds the stream, never the text stream around it: no reference cycle, so dropping a
+    # half-read text stream releases the response at once.
+    async for item in stream:
+        piece = text(item)
+        if piece:
+            yield piece
+
+
 class AsyncTextStream(Generic[T]):
-    """The text pieces of a streamed reply; a context manager that releases the response."""
+    """The text pieces of a streamed reply; a context manager that releases the response.
+
+    Like the `AsyncStream` it wraps, it has a single reader: every way of iterating it
+    continues where the last read stopped, and reading it after `close()` (before its end)
+    or after it failed raises `OllamaStreamClosedError`.
+    """
 
     def __init__(self, stream: AsyncStream[T], text: Callable[[T], str]) -> None:
         self.stream = stream
@@ -57,19 +71,13 @@ class AsyncTextStream(Generic[T]):
         self._iterator: AsyncIterator[str] | None = None
 
     def __aiter__(self) -> AsyncIterator[str]:
-        return self._iterator or self._pieces()
+        # After a failure, a fresh reader asks the stream, which raises OllamaStreamClosedError.
+        if self._iterator is None or not self.stream.readable:
+            self._iterator = _pieces(self.stream, self._text)
+        return self._iterator
 
     async def __anext__(self) -> str:
-        if self._iterator is None:
-            self._iterator = self._pieces()
-        return await self._iterator.__anext__()
-
-    async def _pieces(self) -> AsyncIterator[str]:
-        text = self._text
-        async for item in self.stream:
-            piece = text(item)
-            if piece:
-                yield piece
+        return await self.__aiter__().__anext__()
 
     async def close(self) -> None:
         """Release the HTTP response."""

@@ -1,19 +1,30 @@
-"""The stream type: typed items from an NDJSON response, with the response always released."""
+"""The stream type: typed items from an NDJSON response, with the response always released.
+
+Reading semantics, the same for every way to iterate (`for`/`async for`, `next`/`anext`,
+`iter(stream)`, `itertools.islice`, `list`): a stream has one reader, so every read continues
+where the last one stopped. A stream read to its end yields nothing more. Reading a stream
+that was closed before its end, or that raised, raises `OllamaStreamClosedError`: nothing is
+ever dropped quietly.
+"""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from types import GenericAlias, TracebackType
-from typing import Any, Generic, TypeVar
+from typing import Any, Final, Generic, TypeVar
 
 import httpx
 import msgspec
 
-from ollama_service._compat import async_release_abandoned
+from ollama_service._compat import async_deadline, async_release_abandoned
+from ollama_service._deadline import DeadlineExpired, expired
 from ollama_service._decode import decode_item
 from ollama_service._errors import (
     JSON_DECODE_FAILURES,
+    OllamaServiceError,
+    OllamaTimeoutError,
     map_transport_errors,
+    stream_closed_error,
     truncated_stream_error,
 )
 from ollama_service._logging import log_stream_end
@@ -53,6 +64,159 @@ def _decode_batch(lines: list[bytes], many: msgspec.json.Decoder[list[T]]) -> li
         return None
 
 
+# Where a stream is: being read, read to its final item, failed, or closed before its end.
+_OPEN: Final = "open"
+_DONE: Final = "done"
+_FAILED: Final = "failed"
+_CLOSED: Final = "closed"
+
+
+class _Progress:
+    """What a stream and its reader share.
+
+    The reader (a generator) holds this, never the stream, so a stream dropped half-read
+    has no reference cycle: its finalizer runs at once and releases the connection, even
+    with the garbage collector off.
+    """
+
+    __slots__ = ("count", "failure", "last", "released", "response", "state")
+
+    def __init__(self, response: httpx.Response) -> None:
+        self.response = response
+        self.count = 0
+        self.last: object = None
+        self.state: str = _OPEN
+        self.failure: str | None = None
+        self.released = False
+
+    def items(self) -> int:
+        return self.count
+
+
+async def _release(progress: _Progress) -> None:
+    if not progress.released:
+        progress.released = True
+        await progress.response.aclose()
+
+
+def _after_close(progress: _Progress) -> None:
+    """The stream was closed while the caller held an item: end quietly only if complete."""
+    if progress.state is not _DONE:
+        raise stream_closed_error(progress.count, failed=progress.failure)
+
+
+async def _refuse(progress: _Progress) -> AsyncIterator[Any]:
+    """The reader of a stream that failed or was closed early: reading it raises."""
+    if progress.state is not _DONE:
+        raise stream_closed_error(progress.count, failed=progress.failure)
+    yield  # pragma: no cover - unreachable: only unreadable streams get this reader
+
+
+async def _first_chunk(
+    chunks: AsyncIterator[bytes], expires: float, error: OllamaTimeoutError
+) -> bytes:
+    """The next chunk, before the first item, within the call's deadline."""
+    try:
+        with async_deadline(expires):
+            chunk = await chunks.__anext__()
+    except DeadlineExpired:
+        raise error from None
+    except OllamaTimeoutError as exc:
+        if expired(expires):
+            raise error from exc
+        raise
+    if expired(expires):
+        raise error
+    return chunk
+
+
+async def _read(
+    progress: _Progress,
+    operation: Operation[T],
+    model: str | None,
+    first_item_by: float | None,
+    deadline_error: OllamaTimeoutError | None,
+) -> AsyncIterator[T]:
+    """The hot loop: split chunks into lines and decode each with the reused decoder."""
+    if progress.state is not _OPEN:
+        raise stream_closed_error(progress.count, failed=progress.failure)
+    response = progress.response
+    decoder = operation.decoder
+    assert decoder is not None
+    decode = decoder.decode
+    # Ollama does not compress; raw chunks skip httpx's decoder layer when nothing to undo.
+    if "content-encoding" in response.headers:
+        chunks = response.aiter_bytes()
+    else:
+        chunks = response.aiter_raw()
+    feed = LineSplitter().feed
+    many = _list_decoder(decoder)
+    open_ = _OPEN
+    ended = False
+    try:
+        with map_transport_errors(str(response.url), stream_items=progress.items):
+            while not ended:
+                try:
+                    if first_item_by is None:
+                        chunk = await chunks.__anext__()
+                    else:
+                        assert deadline_error is not None
+                        chunk = await _first_chunk(chunks, first_item_by, deadline_error)
+                except StopAsyncIteration:
+                    # A newline completes a last line sent without one.
+                    chunk, ended = b"\n", True
+                lines = feed(chunk)
+                if lines:
+                    first_item_by = None
+                batch = _decode_batch(lines, many) if len(lines) > 1 else None
+                if batch is not None:
+                    for item in batch:
+                        progress.count += 1
+                        progress.last = item
+                        yield item
+                        if progress.state is not open_:
+                            _after_close(progress)
+                            return
+                    continue
+                for line in lines:
+                    if ERROR_KEY in line:
+                        item = decode_item(line, decoder)
+                    else:
+                        try:
+                            item = decode(line)
+                        except JSON_DECODE_FAILURES:
+                            item = decode_item(line, decoder)
+                    progress.count += 1
+                    progress.last = item
+                    yield item
+                    if progress.state is not open_:
+                        _after_close(progress)
+                        return
+        await _release(progress)
+        if operation.terminal_field is not None and not is_terminal(
+            progress.last, operation.terminal_field, operation.terminal_value
+        ):
+            raise truncated_stream_error(progress.count)
+    except OllamaServiceError as exc:
+        if progress.state is _OPEN:
+            progress.state, progress.failure = _FAILED, str(exc)
+        await _release(progress)
+        raise
+    except BaseException:
+        if progress.state is _OPEN:
+            progress.state = _CLOSED
+        await _release(progress)
+        raise
+    progress.state = _DONE
+    log_stream_end(
+        path=operation.path,
+        model=model,
+        chunks=progress.count,
+        eval_count=getattr(progress.last, "eval_count", None),
+        eval_duration_ns=getattr(progress.last, "eval_duration", None),
+    )
+
+
 class AsyncStream(Generic[T]):
     """The items of a streamed reply, decoded one line at a time.
 
@@ -60,105 +224,76 @@ class AsyncStream(Generic[T]):
     loop stops early. The response is released at the normal end, on `break`, on an error (ours
     or the caller's, inside the context manager), on cancellation, and when an unconsumed
     stream is garbage-collected. A stream that ends before its final item (`done` or
-    `status: success`) raises `OllamaStreamError` instead of ending quietly, and an
-    `{"error": ...}` line raises it too; items already yielded stay with the caller.
+    `status: success`), or whose connection breaks mid-way, raises
+    `OllamaStreamError(truncated=True)` instead of ending quietly, and an `{"error": ...}`
+    line raises `OllamaStreamError` too; items already yielded stay with the caller.
+
+    A stream has a single reader: every way of iterating it (`async for`, `anext(stream)`,
+    `aiter(stream)`) continues where the previous read stopped. Once read to its end it
+    yields nothing more; reading it after `close()` (before its end) or after it raised
+    raises `OllamaStreamClosedError`, so no item is ever lost quietly.
 
     Attributes:
         response: The underlying `httpx.Response` (status and headers are available).
     """
 
     def __init__(
-        self, response: httpx.Response, operation: Operation[T], *, model: str | None
+        self,
+        response: httpx.Response,
+        operation: Operation[T],
+        *,
+        model: str | None,
+        first_item_by: float | None = None,
+        deadline_error: OllamaTimeoutError | None = None,
     ) -> None:
-        decoder = operation.decoder
-        if decoder is None:  # pragma: no cover - generated operations that stream always decode
+        if operation.decoder is None:  # pragma: no cover - streamed operations always decode
             raise TypeError(f"{operation.name} has no decoder to stream with")
         self.response = response
-        self._decoder = decoder
         self._operation = operation
         self._model = model
-        self._count = 0
-        self._closed = False
-        self._started = False
+        self._first_item_by = first_item_by
+        self._deadline_error = deadline_error
+        self._progress = _Progress(response)
         self._iterator: AsyncIterator[T] | None = None
 
     def __aiter__(self) -> AsyncIterator[T]:
-        # A generator the stream does not keep (unless `__anext__` started one): no reference
-        # cycle, so dropping a half-read stream releases it at once. The body can be read once;
-        # iterating again yields nothing.
-        return self._iterator or self._iterate()
+        # The one reader, created on first use and kept: `aiter(stream)` twice gives the same
+        # reader, so no read starts over or drops what another read had buffered.
+        iterator = self._iterator
+        if iterator is None:
+            iterator = self._iterator = _read(
+                self._progress,
+                self._operation,
+                self._model,
+                self._first_item_by,
+                self._deadline_error,
+            )
+        elif self._progress.state is _FAILED or self._progress.state is _CLOSED:
+            return _refuse(self._progress)
+        return iterator
 
     async def __anext__(self) -> T:
-        if self._iterator is None:
-            self._iterator = self._iterate()
-        return await self._iterator.__anext__()
+        return await self.__aiter__().__anext__()
 
-    async def _iterate(self) -> AsyncIterator[T]:
-        """The hot loop: split chunks into lines and decode each with the reused decoder."""
-        if self._started or self._closed:
-            return
-        self._started = True
-        response = self.response
-        decode = self._decoder.decode
-        decoder = self._decoder
-        op = self._operation
-        # Ollama does not compress; raw chunks skip httpx's decoder layer when nothing to undo.
-        if "content-encoding" in response.headers:
-            chunks = response.aiter_bytes()
-        else:
-            chunks = response.aiter_raw()
-        feed = LineSplitter().feed
-        many = _list_decoder(decoder)
-        last: T | None = None
-        ended = False
-        try:
-            with map_transport_errors(str(response.url)):
-                while not ended:
-                    try:
-                        chunk = await chunks.__anext__()
-                    except StopAsyncIteration:
-                        # A newline completes a last line sent without one.
-                        chunk, ended = b"\n", True
-                    lines = feed(chunk)
-                    batch = _decode_batch(lines, many) if len(lines) > 1 else None
-                    if batch is not None:
-                        for item in batch:
-                            self._count += 1
-                            last = item
-                            yield item
-                        continue
-                    for line in lines:
-                        if ERROR_KEY in line:
-                            item = decode_item(line, decoder)
-                        else:
-                            try:
-                                item = decode(line)
-                            except JSON_DECODE_FAILURES:
-                                item = decode_item(line, decoder)
-                        self._count += 1
-                        last = item
-                        yield item
-            await self.close()
-            if op.terminal_field is not None and not is_terminal(
-                last, op.terminal_field, op.terminal_value
-            ):
-                raise truncated_stream_error(self._count)
-        except BaseException:
-            await self.close()
-            raise
-        log_stream_end(
-            path=op.path,
-            model=self._model,
-            chunks=self._count,
-            eval_count=getattr(last, "eval_count", None),
-            eval_duration_ns=getattr(last, "eval_duration", None),
-        )
+    @property
+    def readable(self) -> bool:
+        """False once the stream failed or was closed before its end (reading it raises)."""
+        state = self._progress.state
+        return state is not _FAILED and state is not _CLOSED
 
     async def close(self) -> None:
-        """Release the HTTP response (and its pooled connection). Safe to call twice."""
-        if not self._closed:
-            self._closed = True
-            await self.response.aclose()
+        """Release the HTTP response (and its pooled connection). Safe to call twice.
+
+        Reading the stream afterwards yields nothing if it had been read to its final item,
+        and raises `OllamaStreamClosedError` otherwise.
+        """
+        progress = self._progress
+        if progress.state is _OPEN:
+            terminal = self._operation.terminal_field is None or is_terminal(
+                progress.last, self._operation.terminal_field, self._operation.terminal_value
+            )
+            progress.state = _DONE if terminal and progress.count else _CLOSED
+        await _release(progress)
 
     async def __aenter__(self) -> AsyncStream[T]:
         return self
@@ -172,10 +307,15 @@ class AsyncStream(Generic[T]):
         await self.close()
 
     def __del__(self) -> None:
-        if not getattr(self, "_closed", True):
-            self._closed = True
-            async_release_abandoned(self.response)
+        progress: _Progress | None = getattr(self, "_progress", None)
+        if progress is not None and not progress.released:
+            progress.released = True
+            if progress.state is _OPEN:
+                progress.state = _CLOSED
+            async_release_abandoned(progress.response)
 
     def __repr__(self) -> str:
-        state = "closed" if self._closed else "open"
-        return f"<{type(self).__name__} {self._operation.path} items={self._count} {state}>"
+        state = "closed" if self._progress.released else "open"
+        return (
+            f"<{type(self).__name__} {self._operation.path} items={self._progress.count} {state}>"
+        )

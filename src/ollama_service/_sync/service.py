@@ -50,8 +50,22 @@ _S = TypeVar("_S", bound="SyncOllamaService")
 _PULL_NOT_FOUND = "file does not exist"
 
 
+def _pieces(stream: Stream[T], text: Callable[[T], str]) -> Iterator[str]:
+    # Holds the stream, never the text stream around it: no reference cycle, so dropping a
+    # half-read text stream releases the response at once.
+    for item in stream:
+        piece = text(item)
+        if piece:
+            yield piece
+
+
 class TextStream(Generic[T]):
-    """The text pieces of a streamed reply; a context manager that releases the response."""
+    """The text pieces of a streamed reply; a context manager that releases the response.
+
+    Like the `AsyncStream` it wraps, it has a single reader: every way of iterating it
+    continues where the last read stopped, and reading it after `close()` (before its end)
+    or after it failed raises `OllamaStreamClosedError`.
+    """
 
     def __init__(self, stream: Stream[T], text: Callable[[T], str]) -> None:
         self.stream = stream
@@ -59,19 +73,13 @@ class TextStream(Generic[T]):
         self._iterator: Iterator[str] | None = None
 
     def __iter__(self) -> Iterator[str]:
-        return self._iterator or self._pieces()
+        # After a failure, a fresh reader asks the stream, which raises OllamaStreamClosedError.
+        if self._iterator is None or not self.stream.readable:
+            self._iterator = _pieces(self.stream, self._text)
+        return self._iterator
 
     def __next__(self) -> str:
-        if self._iterator is None:
-            self._iterator = self._pieces()
-        return self._iterator.__next__()
-
-    def _pieces(self) -> Iterator[str]:
-        text = self._text
-        for item in self.stream:
-            piece = text(item)
-            if piece:
-                yield piece
+        return self.__iter__().__next__()
 
     def close(self) -> None:
         """Release the HTTP response."""

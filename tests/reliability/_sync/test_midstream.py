@@ -3,7 +3,9 @@
 """A stream cut before its final object: an error, never a silent success.
 
 The server drops the connection, ends the body cleanly without `done`, or sends Ollama's
-in-stream `{"error": ...}` line. In every case the items already yielded stay with the caller,
+in-stream `{"error": ...}` line. A drop and a clean early end are the same error,
+`OllamaStreamError(truncated=True)` (the transport error in `__cause__`), because a proxy in
+between turns one into the other. In every case the items already yielded stay with the caller,
 nothing is retried (the request ran once) and nothing is yielded twice; the pool stays usable.
 """
 
@@ -11,9 +13,10 @@ from __future__ import annotations
 
 import logging
 
+import httpx
 import pytest
 
-from ollama_service import OllamaConnectionError, OllamaServiceError, OllamaStreamError
+from ollama_service import OllamaServiceError, OllamaStreamError
 from ollama_service.testing import FakeOllamaServer
 
 from ._support import KINDS, Api, SyncWaitIdle, drain_bare, expected_pieces, retry_records, text_of
@@ -36,15 +39,18 @@ def arm(fake: FakeOllamaServer, fault: str, after: int) -> None:
         fake.faults.error_mid_stream(after, RUNNER_ERROR)
 
 
-def check(fault: str, exc: OllamaServiceError, base_url: str, after: int) -> None:
+def check(fault: str, exc: OllamaServiceError, after: int) -> None:
     assert exc.attempts == 1
     if fault == "drop":
-        assert type(exc) is OllamaConnectionError
-        assert exc.sent is True
-        assert str(exc) == (
-            f"The connection to Ollama at {base_url}/api/generate closed unexpectedly (peer "
-            "closed connection without sending complete message body (incomplete chunked "
-            "read)). The server may have stopped or restarted; check its logs."
+        # A broken connection after the 200 is a truncated stream, like a clean early end.
+        assert type(exc) is OllamaStreamError
+        assert exc.truncated is True
+        assert isinstance(exc.__cause__, httpx.RemoteProtocolError)
+        noun = "item" if after == 1 else "items"
+        assert exc.error == (
+            f"stream ended after {after} {noun} without its final object: the connection "
+            "broke (peer closed connection without sending complete message body (incomplete "
+            "chunked read)); the connection was cut or the server stopped mid-response"
         )
     elif fault == "truncate":
         assert type(exc) is OllamaStreamError
@@ -82,7 +88,7 @@ def test_stream_cut_before_done(
             drain_bare(stream, got)
         assert "closed" in repr(stream.stream if api.service is not None else stream)
 
-        check(fault, info.value, fake.base_url, after)
+        check(fault, info.value, after)
         assert got == expected_pieces(PROMPT)[:after]
         assert retry_records(caplog) == []
         assert fake.stats.requests_handled == 1

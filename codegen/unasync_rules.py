@@ -28,11 +28,14 @@ REPLACEMENTS: Final[dict[str, str]] = {
     "AsyncBaseTransport": "BaseTransport",
     "aiter_bytes": "iter_bytes",
     "aiter_raw": "iter_raw",
-    "aread": "read",
     "aclose": "close",
     # The shim's twins (see src/ollama_service/_compat.py) and the retry layer's tenacity loop.
     "async_iter_file": "iter_file",
+    "async_file_digest": "file_digest",
     "async_release_abandoned": "release_abandoned",
+    "async_deadline": "deadline",
+    "AsyncLoopPools": "LoopPools",
+    "AsyncUpload": "Upload",
     "async_retrying": "retrying",
     # Module paths inside the package and the tests.
     "_async": "_sync",

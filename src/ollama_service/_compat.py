@@ -8,22 +8,36 @@ up with an un-awaited coroutine.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+import contextlib
+import hashlib
+import sys
+import weakref
+from collections.abc import AsyncGenerator, Callable, Generator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, BinaryIO, Protocol
 
 import httpx
 
 from ollama_service._constants import FILE_CHUNK_BYTES
+from ollama_service._deadline import DeadlineExpired, bounded, remaining
+from ollama_service._errors import OllamaRequestError
 
 if TYPE_CHECKING:
     import asyncio
 
 __all__ = [
     "AsyncHTTPClient",
+    "AsyncLoopPools",
+    "AsyncUpload",
     "HTTPClient",
+    "LoopPools",
+    "Upload",
+    "async_deadline",
+    "async_file_digest",
     "async_iter_file",
     "async_release_abandoned",
+    "deadline",
+    "file_digest",
     "iter_file",
     "release_abandoned",
 ]
@@ -31,22 +45,121 @@ __all__ = [
 AsyncHTTPClient = httpx.AsyncClient
 HTTPClient = httpx.Client
 
+# A request body produced piece by piece; the client closes it after every attempt.
+AsyncUpload = AsyncGenerator[bytes, None]
+Upload = Generator[bytes, None, None]
+
 # Tasks closing abandoned async streams; held so the event loop does not drop them early.
 _closing: set[asyncio.Task[None]] = set()
 
 
-async def async_iter_file(path: Path) -> AsyncIterator[bytes]:
-    """Yield a file's bytes in chunks (the reads are short, local and unbuffered by us)."""
-    with path.open("rb") as fh:
-        while chunk := fh.read(FILE_CHUNK_BYTES):
+# --- Files -------------------------------------------------------------------------------
+# The async twins do every open, read and hash in a worker thread, one chunk per hop, so a
+# multi-gigabyte blob never blocks the event loop; the sync twins do the same work in place.
+
+
+def _open(path: Path) -> BinaryIO:
+    try:
+        return path.open("rb")
+    except FileNotFoundError:
+        raise OllamaRequestError(f"create_blob: file not found: {str(path)!r}") from None
+    except OSError as exc:
+        raise OllamaRequestError(f"create_blob: cannot read {str(path)!r}: {exc}") from exc
+
+
+def _read(fh: BinaryIO, path: Path) -> bytes:
+    try:
+        return fh.read(FILE_CHUNK_BYTES)
+    except OSError as exc:
+        raise OllamaRequestError(f"create_blob: cannot read {str(path)!r}: {exc}") from exc
+
+
+class _Digest(Protocol):
+    def update(self, data: bytes, /) -> None: ...
+
+
+def _hash_chunk(fh: BinaryIO, path: Path, digest: _Digest) -> bool:
+    chunk = _read(fh, path)
+    digest.update(chunk)
+    return bool(chunk)
+
+
+async def async_file_digest(path: Path) -> str:
+    """Hash a file in chunks, in a worker thread, and return `sha256:<hex>`.
+
+    Raises:
+        OllamaRequestError: The file does not exist or cannot be read.
+    """
+    import anyio.to_thread
+
+    digest = hashlib.sha256()
+    fh = await anyio.to_thread.run_sync(_open, path)
+    try:
+        while await anyio.to_thread.run_sync(_hash_chunk, fh, path, digest):
+            pass
+    finally:
+        fh.close()
+    return "sha256:" + digest.hexdigest()
+
+
+def file_digest(path: Path) -> str:
+    """Hash a file in chunks and return `sha256:<hex>`."""
+    digest = hashlib.sha256()
+    with _open(path) as fh:
+        while _hash_chunk(fh, path, digest):
+            pass
+    return "sha256:" + digest.hexdigest()
+
+
+async def async_iter_file(path: Path) -> AsyncGenerator[bytes, None]:
+    """Yield a file's bytes in chunks, each read in a worker thread.
+
+    The caller closes the generator when the upload ends (`aclose()`), whatever happened, so
+    the file never stays open waiting for the garbage collector.
+    """
+    import anyio.to_thread
+
+    fh = await anyio.to_thread.run_sync(_open, path)
+    try:
+        while chunk := await anyio.to_thread.run_sync(_read, fh, path):
+            yield chunk
+    finally:
+        fh.close()
+
+
+def iter_file(path: Path) -> Generator[bytes, None, None]:
+    """Yield a file's bytes in chunks; the caller closes the generator when done."""
+    with _open(path) as fh:
+        while chunk := _read(fh, path):
             yield chunk
 
 
-def iter_file(path: Path) -> Iterator[bytes]:
-    """Yield a file's bytes in chunks."""
-    with path.open("rb") as fh:
-        while chunk := fh.read(FILE_CHUNK_BYTES):
-            yield chunk
+# --- Deadlines ---------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def async_deadline(expires: float | None) -> Generator[None, None, None]:
+    """Cancel the block when the monotonic clock passes `expires`; raise `DeadlineExpired`.
+
+    A cancel scope interrupts any await (connect, send, a server trickling bytes), so the
+    bound is exact. None means no bound.
+    """
+    if expires is None:
+        yield
+        return
+    import anyio
+
+    with anyio.move_on_after(remaining(expires)) as scope:
+        yield
+    if scope.cancelled_caught:
+        raise DeadlineExpired
+
+
+@contextlib.contextmanager
+def deadline(expires: float | None) -> Generator[None, None, None]:
+    """Bound the blocking block by `expires`: every socket wait is capped (see `_deadline`)."""
+    with bounded(expires):
+        yield
 
 
 def async_release_abandoned(response: httpx.Response) -> None:
@@ -69,3 +182,89 @@ def async_release_abandoned(response: httpx.Response) -> None:
 def release_abandoned(response: httpx.Response) -> None:
     """Close a response whose stream was garbage-collected unconsumed."""
     response.close()
+
+
+# --- Pools and event loops ---------------------------------------------------------------
+
+
+def _running_loop() -> object | None:
+    """The running asyncio loop, or None (no loop, or another library such as trio)."""
+    asyncio = sys.modules.get("asyncio")
+    if asyncio is None:  # pragma: no cover - async code runs under asyncio or trio
+        return None
+    try:
+        loop: object = asyncio.get_running_loop()
+    except RuntimeError:
+        return None
+    return loop
+
+
+class AsyncLoopPools:
+    """One httpx pool per asyncio event loop, created on demand.
+
+    An async pool's connections belong to the loop that opened them: used from a second loop
+    (two `asyncio.run()` calls in one script), they fail with `Event loop is closed`. The
+    client's own pool serves the loop it is first used on; any other loop gets a pool of its
+    own, built with the same settings, and dropped with its loop. A pool passed in by the
+    caller (`factory` None) is always used as is.
+    """
+
+    def __init__(
+        self, primary: httpx.AsyncClient, factory: Callable[[], httpx.AsyncClient] | None
+    ) -> None:
+        self.primary = primary
+        self._factory = factory
+        self._home: weakref.ref[object] | None = None
+        self._others: weakref.WeakKeyDictionary[object, httpx.AsyncClient] = (
+            weakref.WeakKeyDictionary()
+        )
+
+    def get(self) -> httpx.AsyncClient:
+        """The pool of the running loop."""
+        if self._factory is None:
+            return self.primary
+        loop = _running_loop()
+        if loop is None:
+            return self.primary
+        home = self._home
+        if home is None:
+            self._home = weakref.ref(loop)
+            return self.primary
+        if home() is loop:
+            return self.primary
+        pool = self._others.get(loop)
+        if pool is None:
+            pool = self._others[loop] = self._factory()
+        return pool
+
+    async def aclose(self) -> None:
+        """Close every pool; those of loops that are gone are dropped (their loop closed
+        their transports)."""
+        current = _running_loop()
+        home = self._home() if self._home is not None else None
+        pools = [(home, self.primary), *self._others.items()]
+        self._others.clear()
+        for loop, pool in pools:
+            if loop is None or loop is current:
+                await pool.aclose()
+                continue
+            is_closed = getattr(loop, "is_closed", None)
+            if callable(is_closed) and is_closed():
+                continue
+            with contextlib.suppress(RuntimeError):
+                await pool.aclose()
+
+
+class LoopPools:
+    """The sync twin of `AsyncLoopPools`: one pool, used from any thread."""
+
+    def __init__(self, primary: httpx.Client, factory: Callable[[], httpx.Client] | None) -> None:
+        self.primary = primary
+
+    def get(self) -> httpx.Client:
+        """The pool."""
+        return self.primary
+
+    def close(self) -> None:
+        """Close the pool."""
+        self.primary.close()

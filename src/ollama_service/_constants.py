@@ -84,6 +84,16 @@ RETRYABLE_STATUSES: Final = frozenset({429, 502, 503, 504})
 # even for requests that are not idempotent.
 PRE_PROCESSING_STATUSES: Final = frozenset({429, 503})
 
+# httpx's own limit on redirects followed per request; more means a loop.
+DEFAULT_MAX_REDIRECTS: Final = 20
+
+# --- Whole replies -----------------------------------------------------------
+
+# Cap on a non-streamed reply's body, after decompression: far above any real reply (a large
+# embed batch is tens of MiB), low enough that a runaway or hostile body (a gzip bomb)
+# cannot exhaust memory. `max_response_bytes` on the clients, OLLAMA_MAX_RESPONSE_BYTES.
+MAX_RESPONSE_BYTES: Final = 128 * 1024 * 1024
+
 # --- Streaming ---------------------------------------------------------------
 
 # Cap on one NDJSON line: far above any real chunk (and above the Go client's

@@ -8,7 +8,9 @@ surprise:
 - whitespace and surrounding quotes are trimmed, and the scheme is lower-cased;
 - ``0.0.0.0`` and ``::`` are server bind addresses, not destinations: we dial
   loopback instead (``127.0.0.1`` / ``[::1]``);
-- user-info is kept (``http://u:p@h``), so httpx sends basic auth;
+- user-info (``http://u:p@h``) is kept by the parser; the clients take it out of
+  the URL (``split_credentials``) and send it as a ``Basic`` Authorization
+  header, so the password never reaches a URL that httpx or a proxy logs;
 - an invalid value raises OllamaRequestError naming it, where the official
   clients silently substitute the default port or pass an unknown scheme on.
 
@@ -17,10 +19,12 @@ Nothing here reads the environment at import time.
 
 from __future__ import annotations
 
+import base64
 import ipaddress
 import os
 from collections.abc import Mapping
 from typing import Final
+from urllib.parse import unquote
 
 from ._constants import (
     DEFAULT_BASE_URL,
@@ -36,7 +40,7 @@ from ._constants import (
 )
 from ._errors import OllamaRequestError
 
-__all__ = ["parse_host", "resolve_base_url"]
+__all__ = ["parse_host", "resolve_base_url", "split_credentials"]
 
 _SCHEME_PORTS: Final = {"http": HTTP_DEFAULT_PORT, "https": HTTPS_DEFAULT_PORT}
 _QUOTES: Final = "\"'"
@@ -185,3 +189,28 @@ def resolve_base_url(explicit: str | None = None, env: Mapping[str, str] | None 
             message = f"{source}={value!r} is not a valid Ollama host: {exc}"
             raise OllamaRequestError(message) from None
     return DEFAULT_BASE_URL
+
+
+def split_credentials(base_url: str) -> tuple[str, str | None]:
+    """Take the user-info out of a base URL, as a ``Basic`` Authorization value.
+
+    httpx logs every request's URL (``HTTP Request: POST http://user:pass@...``), and so
+    do proxies; a header is never logged. Percent-escapes in the user-info are decoded,
+    as browsers and httpx decode them.
+
+    Args:
+        base_url: A URL from ``parse_host`` / ``resolve_base_url``.
+
+    Returns:
+        The URL without user-info, and ``"Basic <base64 of user:password>"`` (None when
+        the URL has no user-info).
+    """
+    scheme, separator, rest = base_url.partition("://")
+    authority, slash, path = rest.partition("/")
+    userinfo, at, hostport = authority.rpartition("@")
+    if not separator or not at:
+        return base_url, None
+    user, _, password = userinfo.partition(":")
+    token = f"{unquote(user)}:{unquote(password)}".encode()
+    header = "Basic " + base64.b64encode(token).decode("ascii")
+    return f"{scheme}://{hostport}{slash}{path}", header

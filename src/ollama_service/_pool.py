@@ -32,7 +32,15 @@ from ._constants import (
 from ._errors import OllamaRequestError
 from ._version import __version__
 
-__all__ = ["build_headers", "build_limits", "build_timeout", "redact_headers", "user_agent"]
+__all__ = [
+    "build_headers",
+    "build_limits",
+    "build_timeout",
+    "check_deadline",
+    "check_max_response_bytes",
+    "redact_headers",
+    "user_agent",
+]
 
 
 @functools.cache
@@ -79,6 +87,33 @@ def _positive_int(name: str, value: object) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise OllamaRequestError(f"{name} must be a positive integer, got {value!r}")
     return value
+
+
+def check_deadline(deadline: object) -> float | None:
+    """Validate the total deadline of a call.
+
+    Args:
+        deadline: Seconds (positive), or None for no total bound.
+
+    Returns:
+        The deadline in seconds, or None.
+
+    Raises:
+        OllamaRequestError: Not a positive number of seconds (the message names `deadline`).
+    """
+    seconds = _seconds("deadline", deadline)
+    if seconds is not None and seconds <= 0:
+        raise OllamaRequestError(f"deadline must be a positive number of seconds, got {deadline!r}")
+    return seconds
+
+
+def check_max_response_bytes(limit: object) -> int:
+    """Validate the cap on a whole reply's size.
+
+    Raises:
+        OllamaRequestError: Not a positive integer (the message names `max_response_bytes`).
+    """
+    return _positive_int("max_response_bytes", limit)
 
 
 def _seconds(name: str, value: object) -> float | None:
@@ -146,7 +181,12 @@ def user_agent() -> str:
     )
 
 
-def build_headers(*, api_key: str | None, headers: Mapping[str, str] | None) -> dict[str, str]:
+def build_headers(
+    *,
+    api_key: str | None,
+    headers: Mapping[str, str] | None,
+    basic_auth: str | None = None,
+) -> dict[str, str]:
     """The default headers of every request.
 
     Keys are lower-case so the caller's headers replace ours whatever their
@@ -156,6 +196,9 @@ def build_headers(*, api_key: str | None, headers: Mapping[str, str] | None) -> 
     Args:
         api_key: Bearer token for ollama.com or a proxy; blank means none.
         headers: Extra headers, merged last.
+        basic_auth: The ``Basic ...`` value built from the URL's user-info (see
+            ``_host.split_credentials``). It wins over ``api_key``, as the
+            user-info did when httpx sent it from the URL; ``headers`` win over both.
 
     Returns:
         A new dict with lower-case keys.
@@ -167,6 +210,8 @@ def build_headers(*, api_key: str | None, headers: Mapping[str, str] | None) -> 
     }
     if api_key is not None and api_key.strip():
         result["authorization"] = f"Bearer {api_key.strip()}"
+    if basic_auth is not None:
+        result["authorization"] = basic_auth
     if headers:
         result.update({name.lower(): value for name, value in headers.items()})
     return result

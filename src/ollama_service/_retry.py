@@ -9,7 +9,9 @@ or what is safe to repeat:
 - for idempotent requests also 502, 504, dropped connections and read or write
   timeouts;
 - never a plain 500 (Ollama uses it for deterministic failures such as a model
-  that cannot load), another 4xx, an error inside a stream, or a decode error.
+  that cannot load), another 4xx, an error inside a stream, a decode error
+  (corrupt compression and over-large replies included), a redirect loop, or
+  a call past its total deadline.
 
 A ``Retry-After`` is honoured exactly, and one above the cap means "give up".
 The decisions are pure functions, tested with tables; ``retrying`` and
@@ -18,6 +20,7 @@ The decisions are pure functions, tested with tables; ``retrying`` and
 
 from __future__ import annotations
 
+import contextlib
 import math
 import random
 import re
@@ -40,6 +43,8 @@ from ._constants import (
     RETRY_MIN_BACKOFF,
     RETRYABLE_STATUSES,
 )
+from ._deadline import current as current_deadline
+from ._deadline import remaining
 from ._errors import (
     OllamaConnectionError,
     OllamaRequestError,
@@ -55,6 +60,7 @@ __all__ = [
     "backoff_delay",
     "is_retryable_status",
     "parse_retry_after",
+    "release_frames",
     "retrying",
     "should_retry",
 ]
@@ -124,6 +130,8 @@ def should_retry(
         True when another attempt is safe and may succeed.
     """
     if isinstance(exc, OllamaTimeoutError):
+        if exc.phase == "deadline":
+            return False  # the call's whole time is spent
         return exc.phase in ("connect", "pool") or idempotent
     if isinstance(exc, OllamaConnectionError):
         return idempotent or not exc.sent
@@ -258,6 +266,62 @@ class RetryPolicy:
         return replace(self, max_attempts=max_attempts)
 
 
+# Modules whose finished frames a failure of ours may pass through; the caller's own frames
+# (an exception they were handling is our failure's `__context__`) are never touched.
+_OWN_FRAMES: Final = (
+    "ollama_service",
+    "httpx",
+    "httpcore",
+    "h11",
+    "h2",
+    "anyio",
+    "sniffio",
+    "tenacity",
+    "asyncio",
+    "concurrent",
+    "contextlib",
+    "socket",
+    "ssl",
+    "selectors",
+)
+
+
+def release_frames(exc: BaseException) -> None:
+    """Clear the local variables of the finished frames a failure passed through.
+
+    A failure that was retried is kept (tenacity replays it, stores it in its state, chains
+    it), and an exception's traceback holds the frames it passed through, whose locals hold
+    the exception and the retry state again: reference cycles, which keep the attempts'
+    sockets and upload files open until the garbage collector runs, or for ever with it
+    off. Tracebacks still print in full; only the variables of finished frames of this
+    package and its transport are dropped (running frames and the caller's are kept).
+
+    Args:
+        exc: The exception about to leave the client; its causes and contexts are cleared
+            too.
+    """
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        tb = current.__traceback__
+        while tb is not None:
+            frame = tb.tb_frame
+            module = str(frame.f_globals.get("__name__", ""))
+            if module.partition(".")[0] in _OWN_FRAMES:
+                # A frame still running (our caller's) raises, and is kept.
+                with contextlib.suppress(RuntimeError):
+                    frame.clear()
+            tb = tb.tb_next
+        current = current.__cause__ or current.__context__
+
+
+def _sleep_within_deadline(seconds: float) -> None:
+    """`time.sleep`, cut to the time left before the current call's deadline."""
+    expires = current_deadline()
+    time.sleep(seconds if expires is None else min(seconds, remaining(expires)))
+
+
 # --- tenacity ------------------------------------------------------------------
 # The wiring lives in `_tenacity`, imported on the first retry: the first attempt of every call
 # runs without tenacity, so most processes never import it (or the asyncio it pulls in).
@@ -268,7 +332,7 @@ def retrying(
     *,
     idempotent: bool,
     on_retry: OnRetry | None = None,
-    sleep: Callable[[float], None] = time.sleep,
+    sleep: Callable[[float], None] = _sleep_within_deadline,
     rand: Callable[[], float] = random.random,
 ) -> tenacity.Retrying:
     """A tenacity loop applying ``policy`` to a blocking call.

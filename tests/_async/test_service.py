@@ -838,8 +838,8 @@ async def test_health_check_false_on_an_error_page(server: FakeOllamaServer) -> 
 async def test_health_check_on_a_garbage_200_body_does_not_raise(server: FakeOllamaServer) -> None:
     server.faults.garbage(b"\x00\xff not what Ollama says", status=200)
     async with make_service(server) as service:
-        # The status decides: something answered 200 on `/`.
-        assert await service.health_check() is True
+        # A 200 is not enough: only Ollama's own reply counts as healthy.
+        assert await service.health_check() is False
 
 
 async def test_health_check_false_on_a_reset_connection(server: FakeOllamaServer) -> None:

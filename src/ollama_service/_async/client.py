@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import copy
 import os
-from collections.abc import AsyncIterable, Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from time import perf_counter
 from types import TracebackType
@@ -18,23 +18,36 @@ from typing import Any, Literal, TypeVar, overload
 import httpx
 
 from ollama_service._async.streams import AsyncStream
-from ollama_service._compat import AsyncHTTPClient, async_iter_file
-from ollama_service._constants import ENV_API_KEY
+from ollama_service._compat import (
+    AsyncHTTPClient,
+    AsyncLoopPools,
+    AsyncUpload,
+    async_deadline,
+    async_file_digest,
+    async_iter_file,
+)
+from ollama_service._constants import ENV_API_KEY, MAX_RESPONSE_BYTES
+from ollama_service._deadline import DeadlineExpired, cap_timeout, expired, expiry
 from ollama_service._decode import decode_body
 from ollama_service._errors import (
     OllamaRequestError,
     OllamaResponseError,
     OllamaServiceError,
+    OllamaTimeoutError,
+    deadline_error,
     error_from_response,
     map_transport_errors,
     redact_url,
+    response_too_large_error,
 )
-from ollama_service._host import resolve_base_url
+from ollama_service._host import resolve_base_url, split_credentials
 from ollama_service._logging import log_request, log_retry
 from ollama_service._pool import (
     build_headers,
     build_limits,
     build_timeout,
+    check_deadline,
+    check_max_response_bytes,
     default_ssl_context,
     headers_for_foreign_client,
     redact_headers,
@@ -51,7 +64,6 @@ from ollama_service._request import (
     blob_path,
     encode_body,
     encode_images,
-    file_digest,
     normalize_format,
     normalize_input,
     normalize_keep_alive,
@@ -65,6 +77,7 @@ from ollama_service._request import (
 from ollama_service._retry import (
     async_retrying,
     parse_retry_after,
+    release_frames,
     retry_policies,
     should_retry,
 )
@@ -117,6 +130,28 @@ __all__ = ["AsyncClient"]
 T = TypeVar("T")
 _C = TypeVar("_C", bound="AsyncClient")
 _SUCCESS = StatusResponse(status="success")
+# What Ollama's root answers: a 200 with another body came from something else.
+_HEALTHY_BODY = b"Ollama is running"
+
+
+async def _read_body(
+    response: httpx.Response, limit: int, url: str, expires: float | None
+) -> bytes:
+    """Read a whole body, decompressed, stopping at `limit` bytes and at the deadline."""
+    if "content-encoding" not in response.headers:
+        length = response.headers.get("content-length", "")
+        if length.isdigit() and int(length) > limit:
+            raise response_too_large_error(limit, url)
+    parts: list[bytes] = []
+    size = 0
+    async for chunk in response.aiter_bytes():
+        size += len(chunk)
+        if size > limit:
+            raise response_too_large_error(limit, url)
+        parts.append(chunk)
+        if expires is not None and expired(expires):
+            raise DeadlineExpired
+    return parts[0] if len(parts) == 1 else b"".join(parts)
 
 
 class AsyncClient:
@@ -127,14 +162,22 @@ class AsyncClient:
     is an `OllamaServiceError` subclass, and replies are msgspec structs (which still support
     `resp["field"]`).
 
-    A client (and its pool) belongs to the event loop it is first used on; create one per
-    loop. Close it with `await client.close()` or `async with AsyncClient() as client:`.
+    The client's pool serves the event loop it is first used on; used from another loop (two
+    `asyncio.run()` calls in one script), it opens a pool for that loop on demand. Close it
+    with `await client.close()` or `async with AsyncClient() as client:`.
 
     Args:
         host: Server URL; `OLLAMA_BASE_URL`, then `OLLAMA_HOST`, then `http://127.0.0.1:11434`
-            when omitted. Parsed as the official clients parse `OLLAMA_HOST`.
+            when omitted. Parsed as the official clients parse `OLLAMA_HOST`. User-info
+            (`http://user:password@host`) is sent as a `Basic` Authorization header and kept
+            out of every URL that is sent or logged.
         timeout: Read timeout in seconds (None: wait forever), or an `httpx.Timeout` for every
             phase. Connect, write and pool bounds have their own defaults.
+        deadline: Total seconds a call may take (None, the default: no total bound): connect,
+            send and read of a whole reply, retries and backoff included; for a stream, the
+            time to its first item. Its expiry is `OllamaTimeoutError(phase="deadline")`.
+        max_response_bytes: Cap on a whole (non-streamed) reply after decompression; a larger
+            one raises `OllamaResponseTooLargeError`. Default: 128 MiB.
         max_retries: Retries after the first attempt (0 disables them). Default: 2 (1 for
             `pull`).
         retry_min_backoff: First backoff delay in seconds; it doubles up to `retry_max_backoff`.
@@ -158,6 +201,8 @@ class AsyncClient:
         host: str | None = None,
         *,
         timeout: float | httpx.Timeout | NotGiven | None = NOT_GIVEN,
+        deadline: float | None = None,
+        max_response_bytes: int | None = None,
         max_retries: int | None = None,
         retry_min_backoff: float | None = None,
         retry_max_backoff: float | None = None,
@@ -169,9 +214,15 @@ class AsyncClient:
         follow_redirects: bool = True,
         **kwargs: Any,
     ) -> None:
-        self._base_url = resolve_base_url(host)
+        self._base_url, basic_auth = split_credentials(resolve_base_url(host))
         key = api_key if api_key is not None else os.environ.get(ENV_API_KEY) or None
-        all_headers = build_headers(api_key=key, headers=headers)
+        all_headers = build_headers(api_key=key, headers=headers, basic_auth=basic_auth)
+        self._deadline = check_deadline(deadline)
+        self._max_response_bytes = (
+            MAX_RESPONSE_BYTES
+            if max_response_bytes is None
+            else check_max_response_bytes(max_response_bytes)
+        )
         self._policy, self._pull_policy = retry_policies(
             max_retries, min_backoff=retry_min_backoff, max_backoff=retry_max_backoff
         )
@@ -182,24 +233,35 @@ class AsyncClient:
             limits = build_limits() if max_connections is None else build_limits(max_connections)
             if "verify" not in kwargs and "cert" not in kwargs:
                 kwargs["verify"] = default_ssl_context()
-            http_client = AsyncHTTPClient(
-                timeout=resolved_timeout,
-                limits=limits,
-                headers=all_headers,
-                transport=transport,
-                follow_redirects=follow_redirects,
-                **kwargs,
-            )
+            settings = dict(kwargs)
+
+            def new_pool() -> httpx.AsyncClient:
+                return AsyncHTTPClient(
+                    timeout=resolved_timeout,
+                    limits=limits,
+                    headers=all_headers,
+                    transport=transport,
+                    follow_redirects=follow_redirects,
+                    **settings,
+                )
+
+            http_client = new_pool()
             self._owns_http = True
             self._request_headers: dict[str, str] | None = None
             self._request_timeout: httpx.Timeout | None = None
+            # A transport passed in holds its own connections: it cannot be cloned per loop.
+            factory = new_pool if transport is None else None
         else:
             self._owns_http = False
             self._request_headers = headers_for_foreign_client(
-                build_headers(api_key=key, headers=None), http_client.headers, headers
+                build_headers(api_key=key, headers=None, basic_auth=basic_auth),
+                http_client.headers,
+                headers,
             )
             self._request_timeout = None if isinstance(timeout, NotGiven) else resolved_timeout
+            factory = None
         self._http = http_client
+        self._pools = AsyncLoopPools(http_client, factory)
 
     # --- Configuration ------------------------------------------------------------------
 
@@ -213,16 +275,23 @@ class AsyncClient:
         *,
         timeout: float | httpx.Timeout | NotGiven | None = NOT_GIVEN,
         max_retries: int | NotGiven | None = NOT_GIVEN,
+        deadline: float | NotGiven | None = NOT_GIVEN,
+        max_response_bytes: int | NotGiven = NOT_GIVEN,
     ) -> _C:
-        """Return a client with other timeout or retry settings that shares this one's pool.
+        """Return a client with other timeout, deadline, retry or size settings that shares
+        this one's pool.
 
-        Use it per call (`await client.with_options(max_retries=0).generate(...)`). Closing
+        Use it per call (`await client.with_options(deadline=30).generate(...)`). Closing
         the copy does not close the pool; closing the original does.
         """
         clone = copy.copy(self)
         clone._owns_http = False
         if not isinstance(timeout, NotGiven):
             clone._request_timeout = build_timeout(timeout)
+        if not isinstance(deadline, NotGiven):
+            clone._deadline = check_deadline(deadline)
+        if not isinstance(max_response_bytes, NotGiven):
+            clone._max_response_bytes = check_max_response_bytes(max_response_bytes)
         if not isinstance(max_retries, NotGiven):
             clone._policy, clone._pull_policy = retry_policies(
                 max_retries,
@@ -238,23 +307,53 @@ class AsyncClient:
         op: Operation[Any],
         *,
         body: bytes | None = None,
-        upload: Callable[[], AsyncIterable[bytes]] | None = None,
+        upload: Callable[[], AsyncUpload] | None = None,
         path: str | None = None,
         model: str | None = None,
         stream: bool = False,
-    ) -> httpx.Response:
-        """Send one request under the retry policy; return the response (read unless `stream`).
+        expires: float | NotGiven | None = NOT_GIVEN,
+    ) -> tuple[httpx.Response, bytes]:
+        """Send one request under the retry policy and the deadline.
 
+        Returns the response and its body (read unless `stream`; a streamed response is
+        returned before its first line, and nothing after that point is ever retried).
         Statuses >= 400 become typed errors here, inside the retry loop, so 503 and 429 are
-        retried; a streamed response is returned before its first line, and nothing after
-        that point is ever retried.
+        retried.
+
+        A failure leaves no reference cycle behind: the frames it passed through are cleared,
+        so the sockets and files they held are released at once, even with the garbage
+        collector off.
         """
         url = self._base_url + (path or op.path)
+        if isinstance(expires, NotGiven):
+            expires = expiry(self._deadline)
+        try:
+            with async_deadline(expires):
+                return await self._attempts(op, url, body, upload, model, stream, expires)
+        except DeadlineExpired:
+            raise self._deadline_error(url) from None
+        except OllamaServiceError as exc:
+            release_frames(exc)
+            raise
+
+    def _deadline_error(self, url: str, *, stream: bool = False) -> OllamaTimeoutError:
+        return deadline_error(url, self._deadline or 0.0, stream=stream)
+
+    async def _attempts(
+        self,
+        op: Operation[Any],
+        url: str,
+        body: bytes | None,
+        upload: Callable[[], AsyncUpload] | None,
+        model: str | None,
+        stream: bool,
+        expires: float | None,
+    ) -> tuple[httpx.Response, bytes]:
         policy = self._pull_policy if op is PULL else self._policy
         # The first attempt runs outside tenacity, which costs more per call than a local
         # request takes; tenacity takes over only after a failure worth retrying.
         try:
-            return await self._send_once(op, url, body, upload, model, stream, 1)
+            return await self._send_once(op, url, body, upload, model, stream, 1, expires)
         except OllamaServiceError as exc:
             if policy.max_attempts == 1 or not should_retry(
                 exc, idempotent=op.idempotent, max_retry_after=policy.max_retry_after
@@ -271,7 +370,7 @@ class AsyncClient:
                 if number == 1:
                     # Replay the failure already seen, so tenacity waits, logs and counts it.
                     raise first_failure
-                return await self._send_once(op, url, body, upload, model, stream, number)
+                return await self._send_once(op, url, body, upload, model, stream, number, expires)
         raise AssertionError("unreachable: the retry loop returns or raises")  # pragma: no cover
 
     async def _send_once(
@@ -279,33 +378,51 @@ class AsyncClient:
         op: Operation[Any],
         url: str,
         body: bytes | None,
-        upload: Callable[[], AsyncIterable[bytes]] | None,
+        upload: Callable[[], AsyncUpload] | None,
         model: str | None,
         stream: bool,
         attempt: int,
-    ) -> httpx.Response:
+        expires: float | None,
+    ) -> tuple[httpx.Response, bytes]:
         started = perf_counter()
         status: int | None = None
+        content = upload() if upload is not None else None
         try:
             with map_transport_errors(url):
-                request = self._http.build_request(
+                http = self._pools.get()
+                request = http.build_request(
                     op.method,
                     url,
-                    content=upload() if upload is not None else body,
+                    content=content if content is not None else body,
                     headers=self._request_headers,
-                    timeout=httpx.USE_CLIENT_DEFAULT
-                    if self._request_timeout is None
-                    else self._request_timeout,
+                    timeout=(
+                        httpx.USE_CLIENT_DEFAULT
+                        if self._request_timeout is None
+                        else self._request_timeout
+                    )
+                    if expires is None
+                    # Each bound is cut to the time left before the deadline.
+                    else cap_timeout(self._request_timeout or http.timeout, expires),
                 )
-                response = await self._http.send(request, stream=True)
+                response = await http.send(request, stream=True)
                 status = response.status_code
                 if stream and status < 400:
-                    return response
+                    return response, b""
                 try:
-                    await response.aread()
+                    data = await _read_body(response, self._max_response_bytes, url, expires)
                 finally:
                     await response.aclose()
+        except OllamaTimeoutError as exc:
+            # A bound cut short by the deadline ran out: that is the deadline's expiry.
+            if expired(expires):
+                raise self._deadline_error(url) from exc
+            raise
+        except DeadlineExpired:
+            raise self._deadline_error(url) from None
         finally:
+            if content is not None:
+                # Whatever happened, the upload's file is closed now, not by the collector.
+                await content.aclose()
             log_request(
                 method=op.method,
                 path=op.path,
@@ -315,20 +432,23 @@ class AsyncClient:
                 model=model,
             )
         if response.status_code >= 400:
+            headers = response.headers
             raise error_from_response(
                 response.status_code,
-                response.content,
+                data,
                 model=model,
-                retry_after=parse_retry_after(response.headers.get("retry-after")),
+                retry_after=parse_retry_after(headers.get("retry-after")),
+                content_type=headers.get("content-type"),
+                server=headers.get("server"),
             )
-        return response
+        return response, data
 
     async def _json(
         self, op: Operation[T], body: bytes | None = None, model: str | None = None
     ) -> T:
-        response = await self._send(op, body=body, model=model)
+        _, data = await self._send(op, body=body, model=model)
         assert op.decoder is not None
-        return decode_body(response.content, op.decoder)
+        return decode_body(data, op.decoder)
 
     @overload
     async def _streamable(
@@ -347,8 +467,18 @@ class AsyncClient:
     ) -> T | AsyncStream[T]:
         if not stream:
             return await self._json(op, body, model)
-        response = await self._send(op, body=body, model=model, stream=True)
-        return AsyncStream(response, op, model=model)
+        expires = expiry(self._deadline)
+        response, _ = await self._send(op, body=body, model=model, stream=True, expires=expires)
+        if expires is None:
+            return AsyncStream(response, op, model=model)
+        # The deadline also bounds the wait for the stream's first item.
+        return AsyncStream(
+            response,
+            op,
+            model=model,
+            first_item_by=expires,
+            deadline_error=self._deadline_error(str(response.url), stream=True),
+        )
 
     # --- Generation -----------------------------------------------------------------------
 
@@ -854,14 +984,15 @@ class AsyncClient:
             data = path
             digest = blob_digest(data)
 
-            async def upload() -> AsyncIterable[bytes]:
+            async def upload() -> AsyncUpload:
                 yield data
 
         else:
             file = Path(path)
-            digest = file_digest(file)
+            # Hashing and reading run in a worker thread, so the event loop never blocks.
+            digest = await async_file_digest(file)
 
-            def upload() -> AsyncIterable[bytes]:
+            def upload() -> AsyncUpload:
                 return async_iter_file(file)
 
         if not await self.blob_exists(digest):
@@ -875,24 +1006,27 @@ class AsyncClient:
         return await self._json(VERSION)
 
     async def health(self) -> bool:
-        """Whether the server answers its liveness check (GET /).
+        """Whether Ollama answers its liveness check (GET /).
 
         Returns:
-            True when it answers 200.
+            True when it answers 200 with Ollama's own reply (`Ollama is running`); False for
+            a 200 with any other body, which came from something else (a proxy's page, another
+            service on the port).
 
         Raises:
             OllamaConnectionError: It cannot be reached (use `OllamaService.health_check` for a
                 version that never raises).
+            OllamaResponseError: It answered with an error status.
         """
-        response = await self._send(HEALTH)
-        return response.status_code == 200
+        response, data = await self._send(HEALTH)
+        return response.status_code == 200 and data.strip() == _HEALTHY_BODY
 
     # --- Lifecycle ------------------------------------------------------------------------
 
     async def close(self) -> None:
         """Close the connection pool, unless it belongs to an `http_client` you passed in."""
         if self._owns_http:
-            await self._http.aclose()
+            await self._pools.aclose()
 
     async def __aenter__(self: _C) -> _C:
         return self

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import copy
 import os
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from time import perf_counter
 from types import TracebackType
@@ -19,23 +19,36 @@ from typing import Any, Literal, TypeVar, overload
 
 import httpx
 
-from ollama_service._compat import HTTPClient, iter_file
-from ollama_service._constants import ENV_API_KEY
+from ollama_service._compat import (
+    HTTPClient,
+    LoopPools,
+    Upload,
+    deadline,
+    file_digest,
+    iter_file,
+)
+from ollama_service._constants import ENV_API_KEY, MAX_RESPONSE_BYTES
+from ollama_service._deadline import DeadlineExpired, cap_timeout, expired, expiry
 from ollama_service._decode import decode_body
 from ollama_service._errors import (
     OllamaRequestError,
     OllamaResponseError,
     OllamaServiceError,
+    OllamaTimeoutError,
+    deadline_error,
     error_from_response,
     map_transport_errors,
     redact_url,
+    response_too_large_error,
 )
-from ollama_service._host import resolve_base_url
+from ollama_service._host import resolve_base_url, split_credentials
 from ollama_service._logging import log_request, log_retry
 from ollama_service._pool import (
     build_headers,
     build_limits,
     build_timeout,
+    check_deadline,
+    check_max_response_bytes,
     default_ssl_context,
     headers_for_foreign_client,
     redact_headers,
@@ -52,7 +65,6 @@ from ollama_service._request import (
     blob_path,
     encode_body,
     encode_images,
-    file_digest,
     normalize_format,
     normalize_input,
     normalize_keep_alive,
@@ -65,6 +77,7 @@ from ollama_service._request import (
 )
 from ollama_service._retry import (
     parse_retry_after,
+    release_frames,
     retry_policies,
     retrying,
     should_retry,
@@ -119,6 +132,26 @@ __all__ = ["Client"]
 T = TypeVar("T")
 _C = TypeVar("_C", bound="Client")
 _SUCCESS = StatusResponse(status="success")
+# What Ollama's root answers: a 200 with another body came from something else.
+_HEALTHY_BODY = b"Ollama is running"
+
+
+def _read_body(response: httpx.Response, limit: int, url: str, expires: float | None) -> bytes:
+    """Read a whole body, decompressed, stopping at `limit` bytes and at the deadline."""
+    if "content-encoding" not in response.headers:
+        length = response.headers.get("content-length", "")
+        if length.isdigit() and int(length) > limit:
+            raise response_too_large_error(limit, url)
+    parts: list[bytes] = []
+    size = 0
+    for chunk in response.iter_bytes():
+        size += len(chunk)
+        if size > limit:
+            raise response_too_large_error(limit, url)
+        parts.append(chunk)
+        if expires is not None and expired(expires):
+            raise DeadlineExpired
+    return parts[0] if len(parts) == 1 else b"".join(parts)
 
 
 class Client:
@@ -129,14 +162,22 @@ class Client:
     is an `OllamaServiceError` subclass, and replies are msgspec structs (which still support
     `resp["field"]`).
 
-    A client (and its pool) belongs to the event loop it is first used on; create one per
-    loop. Close it with `await client.close()` or `async with AsyncClient() as client:`.
+    The client's pool serves the event loop it is first used on; used from another loop (two
+    `asyncio.run()` calls in one script), it opens a pool for that loop on demand. Close it
+    with `await client.close()` or `async with AsyncClient() as client:`.
 
     Args:
         host: Server URL; `OLLAMA_BASE_URL`, then `OLLAMA_HOST`, then `http://127.0.0.1:11434`
-            when omitted. Parsed as the official clients parse `OLLAMA_HOST`.
+            when omitted. Parsed as the official clients parse `OLLAMA_HOST`. User-info
+            (`http://user:password@host`) is sent as a `Basic` Authorization header and kept
+            out of every URL that is sent or logged.
         timeout: Read timeout in seconds (None: wait forever), or an `httpx.Timeout` for every
             phase. Connect, write and pool bounds have their own defaults.
+        deadline: Total seconds a call may take (None, the default: no total bound): connect,
+            send and read of a whole reply, retries and backoff included; for a stream, the
+            time to its first item. Its expiry is `OllamaTimeoutError(phase="deadline")`.
+        max_response_bytes: Cap on a whole (non-streamed) reply after decompression; a larger
+            one raises `OllamaResponseTooLargeError`. Default: 128 MiB.
         max_retries: Retries after the first attempt (0 disables them). Default: 2 (1 for
             `pull`).
         retry_min_backoff: First backoff delay in seconds; it doubles up to `retry_max_backoff`.
@@ -160,6 +201,8 @@ class Client:
         host: str | None = None,
         *,
         timeout: float | httpx.Timeout | NotGiven | None = NOT_GIVEN,
+        deadline: float | None = None,
+        max_response_bytes: int | None = None,
         max_retries: int | None = None,
         retry_min_backoff: float | None = None,
         retry_max_backoff: float | None = None,
@@ -171,9 +214,15 @@ class Client:
         follow_redirects: bool = True,
         **kwargs: Any,
     ) -> None:
-        self._base_url = resolve_base_url(host)
+        self._base_url, basic_auth = split_credentials(resolve_base_url(host))
         key = api_key if api_key is not None else os.environ.get(ENV_API_KEY) or None
-        all_headers = build_headers(api_key=key, headers=headers)
+        all_headers = build_headers(api_key=key, headers=headers, basic_auth=basic_auth)
+        self._deadline = check_deadline(deadline)
+        self._max_response_bytes = (
+            MAX_RESPONSE_BYTES
+            if max_response_bytes is None
+            else check_max_response_bytes(max_response_bytes)
+        )
         self._policy, self._pull_policy = retry_policies(
             max_retries, min_backoff=retry_min_backoff, max_backoff=retry_max_backoff
         )
@@ -184,24 +233,35 @@ class Client:
             limits = build_limits() if max_connections is None else build_limits(max_connections)
             if "verify" not in kwargs and "cert" not in kwargs:
                 kwargs["verify"] = default_ssl_context()
-            http_client = HTTPClient(
-                timeout=resolved_timeout,
-                limits=limits,
-                headers=all_headers,
-                transport=transport,
-                follow_redirects=follow_redirects,
-                **kwargs,
-            )
+            settings = dict(kwargs)
+
+            def new_pool() -> httpx.Client:
+                return HTTPClient(
+                    timeout=resolved_timeout,
+                    limits=limits,
+                    headers=all_headers,
+                    transport=transport,
+                    follow_redirects=follow_redirects,
+                    **settings,
+                )
+
+            http_client = new_pool()
             self._owns_http = True
             self._request_headers: dict[str, str] | None = None
             self._request_timeout: httpx.Timeout | None = None
+            # A transport passed in holds its own connections: it cannot be cloned per loop.
+            factory = new_pool if transport is None else None
         else:
             self._owns_http = False
             self._request_headers = headers_for_foreign_client(
-                build_headers(api_key=key, headers=None), http_client.headers, headers
+                build_headers(api_key=key, headers=None, basic_auth=basic_auth),
+                http_client.headers,
+                headers,
             )
             self._request_timeout = None if isinstance(timeout, NotGiven) else resolved_timeout
+            factory = None
         self._http = http_client
+        self._pools = LoopPools(http_client, factory)
 
     # --- Configuration ------------------------------------------------------------------
 
@@ -215,16 +275,23 @@ class Client:
         *,
         timeout: float | httpx.Timeout | NotGiven | None = NOT_GIVEN,
         max_retries: int | NotGiven | None = NOT_GIVEN,
+        deadline: float | NotGiven | None = NOT_GIVEN,
+        max_response_bytes: int | NotGiven = NOT_GIVEN,
     ) -> _C:
-        """Return a client with other timeout or retry settings that shares this one's pool.
+        """Return a client with other timeout, deadline, retry or size settings that shares
+        this one's pool.
 
-        Use it per call (`await client.with_options(max_retries=0).generate(...)`). Closing
+        Use it per call (`await client.with_options(deadline=30).generate(...)`). Closing
         the copy does not close the pool; closing the original does.
         """
         clone = copy.copy(self)
         clone._owns_http = False
         if not isinstance(timeout, NotGiven):
             clone._request_timeout = build_timeout(timeout)
+        if not isinstance(deadline, NotGiven):
+            clone._deadline = check_deadline(deadline)
+        if not isinstance(max_response_bytes, NotGiven):
+            clone._max_response_bytes = check_max_response_bytes(max_response_bytes)
         if not isinstance(max_retries, NotGiven):
             clone._policy, clone._pull_policy = retry_policies(
                 max_retries,
@@ -240,23 +307,53 @@ class Client:
         op: Operation[Any],
         *,
         body: bytes | None = None,
-        upload: Callable[[], Iterable[bytes]] | None = None,
+        upload: Callable[[], Upload] | None = None,
         path: str | None = None,
         model: str | None = None,
         stream: bool = False,
-    ) -> httpx.Response:
-        """Send one request under the retry policy; return the response (read unless `stream`).
+        expires: float | NotGiven | None = NOT_GIVEN,
+    ) -> tuple[httpx.Response, bytes]:
+        """Send one request under the retry policy and the deadline.
 
+        Returns the response and its body (read unless `stream`; a streamed response is
+        returned before its first line, and nothing after that point is ever retried).
         Statuses >= 400 become typed errors here, inside the retry loop, so 503 and 429 are
-        retried; a streamed response is returned before its first line, and nothing after
-        that point is ever retried.
+        retried.
+
+        A failure leaves no reference cycle behind: the frames it passed through are cleared,
+        so the sockets and files they held are released at once, even with the garbage
+        collector off.
         """
         url = self._base_url + (path or op.path)
+        if isinstance(expires, NotGiven):
+            expires = expiry(self._deadline)
+        try:
+            with deadline(expires):
+                return self._attempts(op, url, body, upload, model, stream, expires)
+        except DeadlineExpired:
+            raise self._deadline_error(url) from None
+        except OllamaServiceError as exc:
+            release_frames(exc)
+            raise
+
+    def _deadline_error(self, url: str, *, stream: bool = False) -> OllamaTimeoutError:
+        return deadline_error(url, self._deadline or 0.0, stream=stream)
+
+    def _attempts(
+        self,
+        op: Operation[Any],
+        url: str,
+        body: bytes | None,
+        upload: Callable[[], Upload] | None,
+        model: str | None,
+        stream: bool,
+        expires: float | None,
+    ) -> tuple[httpx.Response, bytes]:
         policy = self._pull_policy if op is PULL else self._policy
         # The first attempt runs outside tenacity, which costs more per call than a local
         # request takes; tenacity takes over only after a failure worth retrying.
         try:
-            return self._send_once(op, url, body, upload, model, stream, 1)
+            return self._send_once(op, url, body, upload, model, stream, 1, expires)
         except OllamaServiceError as exc:
             if policy.max_attempts == 1 or not should_retry(
                 exc, idempotent=op.idempotent, max_retry_after=policy.max_retry_after
@@ -273,7 +370,7 @@ class Client:
                 if number == 1:
                     # Replay the failure already seen, so tenacity waits, logs and counts it.
                     raise first_failure
-                return self._send_once(op, url, body, upload, model, stream, number)
+                return self._send_once(op, url, body, upload, model, stream, number, expires)
         raise AssertionError("unreachable: the retry loop returns or raises")  # pragma: no cover
 
     def _send_once(
@@ -281,33 +378,51 @@ class Client:
         op: Operation[Any],
         url: str,
         body: bytes | None,
-        upload: Callable[[], Iterable[bytes]] | None,
+        upload: Callable[[], Upload] | None,
         model: str | None,
         stream: bool,
         attempt: int,
-    ) -> httpx.Response:
+        expires: float | None,
+    ) -> tuple[httpx.Response, bytes]:
         started = perf_counter()
         status: int | None = None
+        content = upload() if upload is not None else None
         try:
             with map_transport_errors(url):
-                request = self._http.build_request(
+                http = self._pools.get()
+                request = http.build_request(
                     op.method,
                     url,
-                    content=upload() if upload is not None else body,
+                    content=content if content is not None else body,
                     headers=self._request_headers,
-                    timeout=httpx.USE_CLIENT_DEFAULT
-                    if self._request_timeout is None
-                    else self._request_timeout,
+                    timeout=(
+                        httpx.USE_CLIENT_DEFAULT
+                        if self._request_timeout is None
+                        else self._request_timeout
+                    )
+                    if expires is None
+                    # Each bound is cut to the time left before the deadline.
+                    else cap_timeout(self._request_timeout or http.timeout, expires),
                 )
-                response = self._http.send(request, stream=True)
+                response = http.send(request, stream=True)
                 status = response.status_code
                 if stream and status < 400:
-                    return response
+                    return response, b""
                 try:
-                    response.read()
+                    data = _read_body(response, self._max_response_bytes, url, expires)
                 finally:
                     response.close()
+        except OllamaTimeoutError as exc:
+            # A bound cut short by the deadline ran out: that is the deadline's expiry.
+            if expired(expires):
+                raise self._deadline_error(url) from exc
+            raise
+        except DeadlineExpired:
+            raise self._deadline_error(url) from None
         finally:
+            if content is not None:
+                # Whatever happened, the upload's file is closed now, not by the collector.
+                content.close()
             log_request(
                 method=op.method,
                 path=op.path,
@@ -317,18 +432,21 @@ class Client:
                 model=model,
             )
         if response.status_code >= 400:
+            headers = response.headers
             raise error_from_response(
                 response.status_code,
-                response.content,
+                data,
                 model=model,
-                retry_after=parse_retry_after(response.headers.get("retry-after")),
+                retry_after=parse_retry_after(headers.get("retry-after")),
+                content_type=headers.get("content-type"),
+                server=headers.get("server"),
             )
-        return response
+        return response, data
 
     def _json(self, op: Operation[T], body: bytes | None = None, model: str | None = None) -> T:
-        response = self._send(op, body=body, model=model)
+        _, data = self._send(op, body=body, model=model)
         assert op.decoder is not None
-        return decode_body(response.content, op.decoder)
+        return decode_body(data, op.decoder)
 
     @overload
     def _streamable(
@@ -347,8 +465,18 @@ class Client:
     ) -> T | Stream[T]:
         if not stream:
             return self._json(op, body, model)
-        response = self._send(op, body=body, model=model, stream=True)
-        return Stream(response, op, model=model)
+        expires = expiry(self._deadline)
+        response, _ = self._send(op, body=body, model=model, stream=True, expires=expires)
+        if expires is None:
+            return Stream(response, op, model=model)
+        # The deadline also bounds the wait for the stream's first item.
+        return Stream(
+            response,
+            op,
+            model=model,
+            first_item_by=expires,
+            deadline_error=self._deadline_error(str(response.url), stream=True),
+        )
 
     # --- Generation -----------------------------------------------------------------------
 
@@ -854,14 +982,15 @@ class Client:
             data = path
             digest = blob_digest(data)
 
-            def upload() -> Iterable[bytes]:
+            def upload() -> Upload:
                 yield data
 
         else:
             file = Path(path)
+            # Hashing and reading run in a worker thread, so the event loop never blocks.
             digest = file_digest(file)
 
-            def upload() -> Iterable[bytes]:
+            def upload() -> Upload:
                 return iter_file(file)
 
         if not self.blob_exists(digest):
@@ -875,24 +1004,27 @@ class Client:
         return self._json(VERSION)
 
     def health(self) -> bool:
-        """Whether the server answers its liveness check (GET /).
+        """Whether Ollama answers its liveness check (GET /).
 
         Returns:
-            True when it answers 200.
+            True when it answers 200 with Ollama's own reply (`Ollama is running`); False for
+            a 200 with any other body, which came from something else (a proxy's page, another
+            service on the port).
 
         Raises:
             OllamaConnectionError: It cannot be reached (use `OllamaService.health_check` for a
                 version that never raises).
+            OllamaResponseError: It answered with an error status.
         """
-        response = self._send(HEALTH)
-        return response.status_code == 200
+        response, data = self._send(HEALTH)
+        return response.status_code == 200 and data.strip() == _HEALTHY_BODY
 
     # --- Lifecycle ------------------------------------------------------------------------
 
     def close(self) -> None:
         """Close the connection pool, unless it belongs to an `http_client` you passed in."""
         if self._owns_http:
-            self._http.close()
+            self._pools.close()
 
     def __enter__(self: _C) -> _C:
         return self

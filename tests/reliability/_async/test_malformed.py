@@ -134,7 +134,8 @@ async def test_html_502_from_a_proxy(
     fake: FakeOllamaServer,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    """A 502 is retried (generate is idempotent); the HTML is the message, not a decode error."""
+    """A 502 is retried (generate is idempotent); the HTML page becomes one line naming the
+    proxy, not a decode error, and the raw page stays in `.body`."""
     fake.faults.fail_next(3, 502, NGINX_502, content_type="text/html")
     got: list[str] = []
     async with Api(kind, fake.base_url, max_retries=2) as api:
@@ -144,7 +145,8 @@ async def test_html_502_from_a_proxy(
     exc = info.value
     assert type(exc) is OllamaResponseError
     assert exc.status_code == 502
-    assert exc.error == NGINX_502.strip()
+    assert exc.error == "502 Bad Gateway from nginx/1.25.3, a proxy in front of Ollama"
+    assert str(exc) == f"{exc.error} (status code: 502)"
     assert exc.body == NGINX_502.encode()
     assert exc.attempts == 3
     assert got == []

@@ -6,6 +6,7 @@ each case really used it."""
 
 from __future__ import annotations
 
+import base64
 import logging
 
 import pytest
@@ -136,3 +137,41 @@ def test_password_in_host_url_not_in_reprs(fake: FakeOllamaServer) -> None:
         service = SyncOllamaService(client=client, default_model=MODEL)
         assert not leaks(repr(client))
         assert not leaks(repr(service))
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_password_in_host_url_never_logged_and_sent_as_basic_auth(
+    kind: str, fake: FakeOllamaServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    """httpx logged `HTTP Request: POST http://user:pass@...`: the user-info now travels as a
+    `Basic` header, so no logger (ours, httpx's, httpcore's, at DEBUG) can show it."""
+    caplog.set_level(logging.DEBUG)  # every logger
+    url = fake.base_url.replace("http://", f"http://ollama-user:{KEY}@")
+    fake.faults.busy(1)
+    with Api(kind, url, max_retries=2) as api:
+        assert api.client.base_url == fake.base_url
+        api.generate("hello")
+        stream = api.stream("streamed")
+        with stream:
+            assert [text_of(item) for item in stream]
+        fake.faults.fail_next(1, 500, '{"error":"boom"}')
+        with pytest.raises(OllamaServiceError) as info:
+            api.generate("boom")
+    assert_no_key_in_records(caplog)
+    assert_no_key_in_error(info.value)
+    assert any(record.name == "httpx" for record in caplog.records)
+    assert any(record.name.startswith("httpcore") for record in caplog.records)
+    expected = "Basic " + base64.b64encode(f"ollama-user:{KEY}".encode()).decode()
+    assert {r.headers["authorization"] for r in fake.requests} == {expected}
+
+
+def test_password_in_host_url_wins_over_the_api_key_and_loses_to_headers(
+    fake: FakeOllamaServer,
+) -> None:
+    url = fake.base_url.replace("http://", "http://u:p@")
+    basic = "Basic " + base64.b64encode(b"u:p").decode()
+    with Client(url, api_key=KEY) as client:
+        client.version()
+    with Client(url, headers={"Authorization": "Bearer explicit"}) as client:
+        client.version()
+    assert [r.headers["authorization"] for r in fake.requests] == [basic, "Bearer explicit"]

@@ -9,6 +9,7 @@ ever dropped quietly.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import AsyncIterator
 from types import GenericAlias, TracebackType
 from typing import Any, Final, Generic, TypeVar
@@ -74,9 +75,10 @@ _CLOSED: Final = "closed"
 class _Progress:
     """What a stream and its reader share.
 
-    The reader (a generator) holds this, never the stream, so a stream dropped half-read
-    has no reference cycle: its finalizer runs at once and releases the connection, even
-    with the garbage collector off.
+    The reader (a generator) holds this, never the stream, so there is no reference cycle:
+    whichever of the two goes last (the stream, or the reader a `for` loop holds after the
+    stream itself was dropped) releases the connection at once, even with the garbage
+    collector off.
     """
 
     __slots__ = ("count", "failure", "last", "released", "response", "state")
@@ -91,6 +93,15 @@ class _Progress:
 
     def items(self) -> int:
         return self.count
+
+
+def _abandon(progress: _Progress) -> None:
+    """Release the response of a stream nobody can read any more (finalizers cannot await)."""
+    if not progress.released:
+        progress.released = True
+        if progress.state is _OPEN:
+            progress.state = _CLOSED
+        async_release_abandoned(progress.response)
 
 
 async def _release(progress: _Progress) -> None:
@@ -268,6 +279,9 @@ class AsyncStream(Generic[T]):
                 self._first_item_by,
                 self._deadline_error,
             )
+            # From now on the reader owns the response: `for item in client.chat(...)` keeps
+            # only the reader, and the response is released when the reader goes.
+            weakref.finalize(iterator, _abandon, self._progress)
         elif self._progress.state is _FAILED or self._progress.state is _CLOSED:
             return _refuse(self._progress)
         return iterator
@@ -308,11 +322,8 @@ class AsyncStream(Generic[T]):
 
     def __del__(self) -> None:
         progress: _Progress | None = getattr(self, "_progress", None)
-        if progress is not None and not progress.released:
-            progress.released = True
-            if progress.state is _OPEN:
-                progress.state = _CLOSED
-            async_release_abandoned(progress.response)
+        if progress is not None and getattr(self, "_iterator", None) is None:
+            _abandon(progress)
 
     def __repr__(self) -> str:
         state = "closed" if self._progress.released else "open"

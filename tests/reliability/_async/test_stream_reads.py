@@ -10,6 +10,8 @@ again. Both clients and both layers, against `FakeOllamaServer` on a real socket
 
 from __future__ import annotations
 
+import gc
+
 import pytest
 
 from ollama_service import OllamaStreamClosedError, OllamaStreamError
@@ -179,3 +181,35 @@ async def test_closed_before_any_read_raises(
         with pytest.raises(OllamaStreamClosedError, match="closed after 0 items"):
             await stream.__anext__()
     assert await async_wait_idle(fake)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+async def test_a_loop_over_the_call_itself_reads_everything(
+    async_wait_idle: AsyncWaitIdle, kind: str, fake: FakeOllamaServer
+) -> None:
+    """`for part in client.chat(..., stream=True)`: the loop holds only the reader, and the
+    stream object itself is gone at once; the reader keeps the response."""
+    async with Api(kind, fake.base_url) as api:
+        got = [text_of(item) async for item in await api.stream(PROMPT)]
+    assert "".join(got) == FULL
+    assert await async_wait_idle(fake)
+
+
+@pytest.mark.parametrize("read", [0, 1], ids=["unread", "one-item"])
+@pytest.mark.parametrize("kind", KINDS)
+async def test_dropped_half_read_stream_is_released_with_the_collector_off(
+    async_wait_idle: AsyncWaitIdle, kind: str, read: int, fake: FakeOllamaServer
+) -> None:
+    """No reference cycle between a stream and its reader: reference counting alone releases
+    the connection of a stream dropped half-read."""
+    async with Api(kind, fake.base_url, max_connections=1) as api:
+        gc.disable()
+        try:
+            stream = await api.stream(PROMPT)
+            for _ in range(read):
+                await stream.__anext__()
+            del stream
+            assert await async_wait_idle(fake)
+        finally:
+            gc.enable()
+        assert await api.generate("next") == "".join(expected_pieces("next"))

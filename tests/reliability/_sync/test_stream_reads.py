@@ -12,6 +12,8 @@ again. Both clients and both layers, against `FakeOllamaServer` on a real socket
 
 from __future__ import annotations
 
+import gc
+
 import pytest
 
 from ollama_service import OllamaStreamClosedError, OllamaStreamError
@@ -179,3 +181,35 @@ def test_closed_before_any_read_raises(
         with pytest.raises(OllamaStreamClosedError, match="closed after 0 items"):
             stream.__next__()
     assert wait_idle(fake)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_loop_over_the_call_itself_reads_everything(
+    wait_idle: SyncWaitIdle, kind: str, fake: FakeOllamaServer
+) -> None:
+    """`for part in client.chat(..., stream=True)`: the loop holds only the reader, and the
+    stream object itself is gone at once; the reader keeps the response."""
+    with Api(kind, fake.base_url) as api:
+        got = [text_of(item) for item in api.stream(PROMPT)]
+    assert "".join(got) == FULL
+    assert wait_idle(fake)
+
+
+@pytest.mark.parametrize("read", [0, 1], ids=["unread", "one-item"])
+@pytest.mark.parametrize("kind", KINDS)
+def test_dropped_half_read_stream_is_released_with_the_collector_off(
+    wait_idle: SyncWaitIdle, kind: str, read: int, fake: FakeOllamaServer
+) -> None:
+    """No reference cycle between a stream and its reader: reference counting alone releases
+    the connection of a stream dropped half-read."""
+    with Api(kind, fake.base_url, max_connections=1) as api:
+        gc.disable()
+        try:
+            stream = api.stream(PROMPT)
+            for _ in range(read):
+                stream.__next__()
+            del stream
+            assert wait_idle(fake)
+        finally:
+            gc.enable()
+        assert api.generate("next") == "".join(expected_pieces("next"))

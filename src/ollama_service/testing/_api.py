@@ -14,6 +14,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, cast
 
 from ollama_service.testing import _responses as content
+from ollama_service.testing._extras import fake_png, image_steps, systemone_reply
 from ollama_service.testing._models import (
     FakeModel,
     full_name,
@@ -34,6 +35,7 @@ from ollama_service.testing._validate import (
     GENERATE_FIELDS,
     PULL_FIELDS,
     SHOW_FIELDS,
+    SYSTEMONE_FIELDS,
     ApiError,
     as_dict,
     as_list,
@@ -205,6 +207,7 @@ class OllamaState:
             "/api/pull": {"POST": self._pull},
             "/api/push": {"POST": self._push},
             "/api/ps": {"GET": self._ps},
+            "/v1/systemone": {"POST": self._systemone},
         }
         self._blob_routes: dict[str, Handler] = {"HEAD": self._blob_head, "POST": self._blob_post}
 
@@ -408,6 +411,8 @@ class OllamaState:
         if not prompt and keep == 0:
             self._touch(model, 0, {})
             return _json(200, _load_reply(name, "unload", chat=False))
+        if "image" in model.capabilities:
+            return self._image(model, name, prompt, body, keep)
         if "completion" not in model.capabilities:
             raise ApiError(400, f"{go_quote(name)} does not support generate")
         if body.get("suffix") and "insert" not in model.capabilities:
@@ -481,6 +486,45 @@ class OllamaState:
         last.update(final)
         lines.append(last)
         return _stream(lines)
+
+    def _image(
+        self, model: FakeModel, name: str, prompt: str, body: Mapping[str, Any], keep: float | None
+    ) -> ApiResponse:
+        """Experimental image generation: ``steps`` progress updates, then the image."""
+        steps = image_steps(body.get("steps"))
+        self._touch(model, keep, {})
+        final: dict[str, Any] = {
+            "model": name,
+            "created_at": utc_timestamp(),
+            "response": "",
+            "done": True,
+            "done_reason": "stop",
+            "image": fake_png(prompt, body.get("width"), body.get("height")),
+            "total_duration": _LOAD_NS + steps * _EVAL_TOKEN_NS,
+            "load_duration": _LOAD_NS,
+        }
+        if not stream_requested(body):
+            return _json(200, final)
+        progress = [
+            {
+                "model": name,
+                "created_at": utc_timestamp(),
+                "response": "",
+                "done": False,
+                "completed": step,
+                "total": steps,
+            }
+            for step in range(1, steps + 1)
+        ]
+        return _stream([*progress, final])
+
+    def _systemone(self, request: ApiRequest) -> ApiResponse:
+        body = _decode(request, "SystemOneRequest", SYSTEMONE_FIELDS)
+        name: str = body.get("model") or ""
+        model = self._require_model(name, empty_status=400, empty_message="model is required")
+        keep = keep_alive(body.get("keep_alive"))
+        self._touch(model, keep, {})
+        return _json(200, systemone_reply(name, body, len(request.body)))
 
     def _chat(self, request: ApiRequest) -> ApiResponse:
         body = _decode(request, "ChatRequest", CHAT_FIELDS)

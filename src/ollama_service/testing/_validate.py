@@ -29,6 +29,7 @@ __all__ = [
     "GENERATE_FIELDS",
     "PULL_FIELDS",
     "SHOW_FIELDS",
+    "SYSTEMONE_FIELDS",
     "ApiError",
     "as_dict",
     "as_list",
@@ -108,6 +109,10 @@ GENERATE_FIELDS = {
     "shift": "bool",
     "logprobs": "bool",
     "top_logprobs": "int",
+    # experimental image generation
+    "width": "int",
+    "height": "int",
+    "steps": "int",
 }
 CHAT_FIELDS = {
     "model": "string",
@@ -121,6 +126,11 @@ CHAT_FIELDS = {
     "shift": "bool",
     "logprobs": "bool",
     "top_logprobs": "int",
+}
+SYSTEMONE_FIELDS = {
+    "model": "string",
+    "questions": "map",
+    "keep_alive": "duration",
 }
 EMBED_FIELDS = {
     "model": "string",

@@ -101,6 +101,27 @@ def _lower_bounds() -> list[str]:
 
 
 @nox.session
+def compat(session: nox.Session) -> None:
+    """Drop-in proof (tests/compat/): the official examples, README and tests, langchain-ollama,
+    llama-index and ollama-haystack, each run on the official library and on ours."""
+    _install(session, "compat")
+    session.run(
+        "python",
+        "-m",
+        "pytest",
+        "tests/compat",
+        "-p",
+        "no:asyncio",  # llama-index-embeddings-ollama requires pytest-asyncio; we use anyio
+        *(session.posargs or ["-q"]),
+        env={
+            "OLLAMA_SERVICE_COMPAT": "1",
+            # The official sdist is downloaded (hash-checked) once per session venv.
+            "OLLAMA_COMPAT_SOURCES": session.create_tmp() + "/official-sdist",
+        },
+    )
+
+
+@nox.session
 def lock(session: nox.Session) -> None:
     """Regenerate requirements-dev.lock (`-- --upgrade` moves every pin to its newest release).
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator, Iterable, Iterator
 
 import httpx
@@ -50,3 +51,8 @@ class ChunkedBody(httpx.SyncByteStream, httpx.AsyncByteStream):
 def chunked_body() -> type[ChunkedBody]:
     """The `ChunkedBody` class: `httpx.Response(200, stream=chunked_body([b"..", b".."]))`."""
     return ChunkedBody
+
+
+# tests/compat/ runs the official library's sources and three downstream libraries in
+# subprocesses; it needs the `compat` extra and has its own session (`nox -s compat`).
+collect_ignore = [] if os.environ.get("OLLAMA_SERVICE_COMPAT") == "1" else ["compat"]

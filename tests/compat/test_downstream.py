@@ -1,0 +1,151 @@
+"""langchain-ollama, llama-index and ollama-haystack give the same results on ours.
+
+Each library's scenarios (``downstream/scenarios.py``) run in one subprocess on the official
+library and in another with the import shim first on ``PYTHONPATH``, each against a fresh fake
+server; every scenario's result must be equal. Versions are pinned in the ``compat`` extra.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.compat._harness import COMPAT_DIR, fake_server, run_python
+from tests.compat.downstream.scenarios import SCENARIOS
+
+pytestmark = pytest.mark.skipif(
+    sys.version_info < (3, 11), reason="the pinned releases of these libraries need Python 3.11"
+)
+
+SCRIPT = COMPAT_DIR / "downstream" / "scenarios.py"
+
+# Gaps in ours, by what they break (strict xfails: a listed scenario must fail; remove the
+# entry when the gap is closed).
+_NONE_FIELDS = "dict(response) drops fields that are None ('logprobs': None in the official)"
+_OPTIONS = "Options(mirostat=None, ...) is a TypeError; unknown/None option keys are refused"
+_MODELINFO = "ShowResponse has no .modelinfo"
+_MODEL_DUMP = "response structs have no pydantic model_dump()"
+_CONNECTION_ERROR = "OllamaConnectionError is not a builtin ConnectionError (haystack's retry)"
+
+GAPS: dict[tuple[str, str], str] = {
+    **{
+        ("langchain", name): _NONE_FIELDS
+        for name in (
+            "chat_invoke",
+            "chat_invoke_with_options",
+            "chat_stream",
+            "chat_astream",
+            "chat_ainvoke",
+            "chat_structured_output_json_mode",
+            "chat_reasoning",
+        )
+    },
+    **{
+        ("langchain", name): _OPTIONS
+        for name in (
+            "llm_invoke",
+            "llm_generate_metadata",
+            "llm_stream",
+            "llm_astream",
+            "llm_ainvoke",
+            "embeddings",
+            "embeddings_async",
+        )
+    },
+    **{
+        ("llama_index", name): _MODELINFO
+        for name in (
+            "metadata",
+            "complete",
+            "stream_complete",
+            "acomplete",
+            "chat",
+            "stream_chat",
+            "achat",
+            "astream_chat",
+            "chat_thinking",
+            "chat_with_tools",
+            "predict_and_call",
+            "structured_predict",
+        )
+    },
+    **{
+        ("haystack", name): _MODEL_DUMP
+        for name in (
+            "chat_generator",
+            "chat_generator_options",
+            "chat_generator_streaming",
+            "chat_generator_tools",
+            "chat_generator_tools_streaming",
+            "chat_generator_tool_result_round_trip",
+            "chat_generator_think",
+            "chat_generator_response_format",
+            "chat_generator_async",
+        )
+    },
+    ("haystack", "chat_generator_retries_connection_errors"): _CONNECTION_ERROR,
+}
+
+
+@cache
+def results(library: str, variant: str) -> dict[str, Any]:
+    with fake_server() as server:
+        run = run_python(
+            SCRIPT,
+            base_url=server.base_url,
+            cwd=Path(__file__).parent,
+            shim=variant == "ours",
+            args=(library,),
+        )
+    assert run.returncode == 0, f"{library} on {variant}: " + run.describe()
+    decoded: dict[str, Any] = json.loads(run.stdout)
+    return decoded
+
+
+def _params() -> list[object]:
+    params: list[object] = []
+    for library, scenarios in SCENARIOS.items():
+        for name in scenarios:
+            gap = GAPS.get((library, name))
+            marks = [pytest.mark.xfail(strict=True, reason=gap)] if gap else []
+            params.append(pytest.param(library, name, marks=marks, id=f"{library}-{name}"))
+    return params
+
+
+def test_gaps_name_real_scenarios() -> None:
+    for library, name in GAPS:
+        assert name in SCENARIOS[library], (library, name)
+
+
+@pytest.mark.parametrize(("library", "name"), _params())
+def test_scenario(library: str, name: str) -> None:
+    official = results(library, "official")[name]
+    assert not (isinstance(official, dict) and "scenario raised" in official), official
+    ours = results(library, "ours")[name]
+    assert ours == official, "\n".join(
+        ["ours differs from the official:", *differences(official, ours)]
+    )
+
+
+def differences(official: Any, ours: Any, path: str = "") -> list[str]:
+    """Where ``ours`` differs from ``official``, one line per difference (at most 20)."""
+    found: list[str] = []
+    if isinstance(official, dict) and isinstance(ours, dict):
+        for key in sorted(set(official) | set(ours)):
+            if key not in ours:
+                found.append(f"{path}/{key}: missing in ours (official {official[key]!r:.80})")
+            elif key not in official:
+                found.append(f"{path}/{key}: only in ours ({ours[key]!r:.80})")
+            else:
+                found += differences(official[key], ours[key], f"{path}/{key}")
+    elif isinstance(official, list) and isinstance(ours, list) and len(official) == len(ours):
+        for index, (a, b) in enumerate(zip(official, ours, strict=True)):
+            found += differences(a, b, f"{path}[{index}]")
+    elif official != ours:
+        found.append(f"{path or '/'}: official {official!r:.120}, ours {ours!r:.120}")
+    return found[:20]

@@ -34,6 +34,7 @@ REPLACEMENTS: Final[dict[str, str]] = {
     "async_file_digest": "file_digest",
     "async_release_abandoned": "release_abandoned",
     "async_deadline": "deadline",
+    "async_default_transport": "default_transport",
     "AsyncLoopPools": "LoopPools",
     "AsyncUpload": "Upload",
     "async_retrying": "retrying",

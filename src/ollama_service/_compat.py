@@ -14,7 +14,7 @@ import sys
 import weakref
 from collections.abc import AsyncGenerator, Callable, Generator
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO, Protocol
+from typing import TYPE_CHECKING, Any, BinaryIO, Protocol
 
 import httpx
 
@@ -33,10 +33,12 @@ __all__ = [
     "LoopPools",
     "Upload",
     "async_deadline",
+    "async_default_transport",
     "async_file_digest",
     "async_iter_file",
     "async_release_abandoned",
     "deadline",
+    "default_transport",
     "file_digest",
     "iter_file",
     "release_abandoned",
@@ -184,6 +186,35 @@ def release_abandoned(response: httpx.Response) -> None:
     response.close()
 
 
+# --- Transports --------------------------------------------------------------------------
+
+# Client settings that configure httpx's default transport rather than the client.
+_TRANSPORT_SETTINGS = ("verify", "cert", "trust_env", "http1", "http2")
+
+
+def async_default_transport(
+    transport: httpx.AsyncBaseTransport | None,
+    limits: httpx.Limits,
+    settings: dict[str, Any],
+) -> httpx.AsyncBaseTransport | None:
+    """The transport of a client we create: the caller's, else httpx's default (None)."""
+    return transport
+
+
+def default_transport(
+    transport: httpx.BaseTransport | None,
+    limits: httpx.Limits,
+    settings: dict[str, Any],
+) -> httpx.BaseTransport | None:
+    """The caller's transport, else httpx's own with socket waits bounded by the deadline."""
+    if transport is not None or "mounts" in settings or "uds" in settings:
+        return transport
+    from ollama_service._deadline_transport import deadline_transport
+
+    options = {name: settings[name] for name in _TRANSPORT_SETTINGS if name in settings}
+    return deadline_transport(limits=limits, **options)
+
+
 # --- Pools and event loops ---------------------------------------------------------------
 
 
@@ -199,14 +230,24 @@ def _running_loop() -> object | None:
     return loop
 
 
+async def _close_with_loop(pool: httpx.AsyncClient) -> AsyncGenerator[None, None]:
+    """Suspended for the life of its loop; `asyncio.run()` closes it (`shutdown_asyncgens`)
+    while the loop still runs, which closes the loop's pool and its sockets."""
+    try:
+        yield
+    finally:
+        await pool.aclose()
+
+
 class AsyncLoopPools:
     """One httpx pool per asyncio event loop, created on demand.
 
     An async pool's connections belong to the loop that opened them: used from a second loop
     (two `asyncio.run()` calls in one script), they fail with `Event loop is closed`. The
     client's own pool serves the loop it is first used on; any other loop gets a pool of its
-    own, built with the same settings, and dropped with its loop. A pool passed in by the
-    caller (`factory` None) is always used as is.
+    own, built with the same settings. Each pool is closed when its loop shuts down (an
+    async generator `asyncio.run()` finalizes), so no socket outlives its loop. A pool
+    passed in by the caller (`factory` None) is always used as is.
     """
 
     def __init__(
@@ -215,44 +256,45 @@ class AsyncLoopPools:
         self.primary = primary
         self._factory = factory
         self._home: weakref.ref[object] | None = None
-        self._others: weakref.WeakKeyDictionary[object, httpx.AsyncClient] = (
-            weakref.WeakKeyDictionary()
-        )
+        # loop -> (its pool, the generator that closes the pool with the loop)
+        self._pools: weakref.WeakKeyDictionary[
+            object, tuple[httpx.AsyncClient, AsyncGenerator[None, None]]
+        ] = weakref.WeakKeyDictionary()
 
-    def get(self) -> httpx.AsyncClient:
-        """The pool of the running loop."""
+    def get(self) -> httpx.AsyncClient | None:
+        """The pool of the running loop, or None when `attach` must make it first."""
         if self._factory is None:
             return self.primary
         loop = _running_loop()
         if loop is None:
             return self.primary
-        home = self._home
-        if home is None:
+        entry = self._pools.get(loop)
+        return None if entry is None else entry[0]
+
+    async def attach(self) -> httpx.AsyncClient:
+        """Make the pool of the running loop (the client's own on the first loop)."""
+        loop = _running_loop()
+        assert loop is not None
+        assert self._factory is not None
+        if self._home is None:
             self._home = weakref.ref(loop)
-            return self.primary
-        if home() is loop:
-            return self.primary
-        pool = self._others.get(loop)
-        if pool is None:
-            pool = self._others[loop] = self._factory()
+            pool = self.primary
+        else:
+            pool = self._factory()
+        closer = _close_with_loop(pool)
+        await closer.__anext__()
+        self._pools[loop] = (pool, closer)
         return pool
 
     async def aclose(self) -> None:
-        """Close every pool; those of loops that are gone are dropped (their loop closed
-        their transports)."""
+        """Close the running loop's pool and the client's own; other loops close theirs
+        when they shut down."""
         current = _running_loop()
-        home = self._home() if self._home is not None else None
-        pools = [(home, self.primary), *self._others.items()]
-        self._others.clear()
-        for loop, pool in pools:
-            if loop is None or loop is current:
-                await pool.aclose()
-                continue
-            is_closed = getattr(loop, "is_closed", None)
-            if callable(is_closed) and is_closed():
-                continue
-            with contextlib.suppress(RuntimeError):
-                await pool.aclose()
+        entry = self._pools.pop(current, None) if current is not None else None
+        if entry is not None:
+            await entry[0].aclose()
+        if self._home is None or self._home() is current:
+            await self.primary.aclose()
 
 
 class LoopPools:
@@ -263,6 +305,10 @@ class LoopPools:
 
     def get(self) -> httpx.Client:
         """The pool."""
+        return self.primary
+
+    def attach(self) -> httpx.Client:
+        """The pool (there is nothing to attach without event loops)."""
         return self.primary
 
     def close(self) -> None:

@@ -78,6 +78,7 @@ __all__ = [
     "RequestError",
     "ResponseError",
     "TimeoutPhase",
+    "content_decoding_error",
     "deadline_error",
     "decode_error",
     "error_from_response",
@@ -629,13 +630,26 @@ def _not_transient(exc: httpx.HTTPError, url: str) -> OllamaServiceError | None:
             url=url,
         )
     if isinstance(exc, httpx.DecodingError):
-        return OllamaContentDecodingError(
-            f"The response from {shown} could not be decoded: its body does not match its "
-            f"Content-Encoding ({exc}). The server or a proxy sent a corrupt compressed body. "
-            "Not retried.",
-            type_name="Content-Encoding",
-        )
+        return content_decoding_error(url, str(exc))
     return None
+
+
+def content_decoding_error(url: str, detail: str) -> OllamaContentDecodingError:
+    """Build the exception for a body that does not match its Content-Encoding.
+
+    Args:
+        url: The URL requested.
+        detail: What the decompressor said.
+
+    Returns:
+        An OllamaContentDecodingError, which is never retried.
+    """
+    return OllamaContentDecodingError(
+        f"The response from {redact_url(url)} could not be decoded: its body does not match "
+        f"its Content-Encoding ({detail}). The server or a proxy sent a corrupt compressed "
+        "body. Not retried.",
+        type_name="Content-Encoding",
+    )
 
 
 def _cut_stream(exc: httpx.TransportError, items: int) -> OllamaStreamError | None:

@@ -12,6 +12,8 @@ never builds an `OllamaService` from the environment never pays for pydantic.
 | `OLLAMA_MAX_CONNECTIONS` | 5 |
 | `OLLAMA_MAX_RETRIES` | unset: 2 retries (1 for pulls) |
 | `OLLAMA_API_KEY` | unset; a secret, never shown in a repr, a log or an error |
+| `OLLAMA_DEADLINE` | unset: no total bound per call (seconds) |
+| `OLLAMA_MAX_RESPONSE_BYTES` | 134217728 (128 MiB): cap on a whole reply |
 
 A blank variable counts as unset, and the environment wins over the `.env` file.
 """
@@ -27,6 +29,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from ollama_service._constants import (
     DEFAULT_MAX_CONNECTIONS,
     DEFAULT_TIMEOUT,
+    MAX_RESPONSE_BYTES,
     SERVICE_DEFAULT_BASE_URL,
     SERVICE_DEFAULT_MODEL,
 )
@@ -49,6 +52,8 @@ class OllamaSettings(BaseSettings):
         max_connections: Pool size (twice this many may be open, all kept alive for reuse).
         max_retries: Retries after the first attempt; None keeps the defaults.
         api_key: Bearer token for ollama.com or a proxy; kept secret.
+        deadline: Total seconds a call may take (None: no total bound).
+        max_response_bytes: Cap on a whole (non-streamed) reply, after decompression.
     """
 
     model_config = SettingsConfigDict(
@@ -69,6 +74,8 @@ class OllamaSettings(BaseSettings):
     max_connections: PositiveInt = DEFAULT_MAX_CONNECTIONS
     max_retries: int | None = Field(default=None, ge=0)
     api_key: SecretStr | None = None
+    deadline: PositiveFloat | None = None
+    max_response_bytes: PositiveInt = MAX_RESPONSE_BYTES
 
     @field_validator("base_url", "host")
     @classmethod

@@ -19,6 +19,8 @@ _ENV = (
     "OLLAMA_BASE_URL",
     "OLLAMA_TIMEOUT",
     "OLLAMA_DEFAULT_MODEL",
+    "OLLAMA_DEADLINE",
+    "OLLAMA_MAX_RESPONSE_BYTES",
 )
 
 
@@ -52,6 +54,20 @@ def black_hole() -> Iterator[RawServer]:
 def reset_after_request() -> Iterator[RawServer]:
     """A server that reads each request and then resets the connection."""
     with RawServer("reset_after_request") as server:
+        yield server
+
+
+@pytest.fixture
+def trickle_headers() -> Iterator[RawServer]:
+    """A server that sends its response head one byte at a time, for ever."""
+    with RawServer("trickle_headers") as server:
+        yield server
+
+
+@pytest.fixture
+def reset_uploads() -> Iterator[RawServer]:
+    """A server that says a blob is missing (HEAD 404), then resets the upload mid-body."""
+    with RawServer("reset_uploads") as server:
         yield server
 
 

@@ -16,6 +16,7 @@ import contextlib
 import socket
 import struct
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from types import TracebackType
@@ -46,7 +47,13 @@ async def async_wait_idle(server: _Idle, within: float = _IDLE_TIMEOUT) -> bool:
 
 # --- Raw servers ------------------------------------------------------------------------
 
-RawMode = Literal["black_hole", "reset_on_accept", "reset_after_request"]
+RawMode = Literal[
+    "black_hole", "reset_on_accept", "reset_after_request", "trickle_headers", "reset_uploads"
+]
+
+# A status line and headers that never end: one byte every few milliseconds.
+_TRICKLE_HEAD = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nX-Trickle: " + b"a" * 4000
+_TRICKLE_PAUSE = 0.01
 
 
 @dataclass(frozen=True)
@@ -100,6 +107,11 @@ class RawServer:
             client closes it.
         reset_on_accept: reset (RST) each connection as soon as it is accepted, before reading.
         reset_after_request: read one whole request, then reset the connection.
+        trickle_headers: read the request, then send a response head one byte at a time
+            (a few ms apart), never finishing it; every read gets a byte in time, so only a
+            total deadline ends the call. Stops when the client goes (or after the head).
+        reset_uploads: answer HEAD with 404 (the blob is missing), and reset any other
+            request right after its head, while the client is still sending the body.
     """
 
     def __init__(self, mode: RawMode) -> None:
@@ -156,6 +168,22 @@ class RawServer:
         for thread in self._threads:
             thread.join(5)
 
+    def _reset_uploads(self, sock: socket.socket) -> None:
+        buffer = b""
+        while True:
+            while b"\r\n\r\n" not in buffer:
+                data = sock.recv(65536)
+                if not data:
+                    return
+                buffer += data
+            head, _, buffer = buffer.partition(b"\r\n\r\n")
+            with self._cond:
+                self._requests += 1
+            self.request_seen.set()
+            if not head.startswith(b"HEAD "):
+                return  # reset while the body is still coming
+            sock.sendall(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n")
+
     def _accept_loop(self) -> None:
         while True:
             try:
@@ -178,11 +206,21 @@ class RawServer:
         try:
             if self.mode == "reset_on_accept":
                 return
+            if self.mode == "reset_uploads":
+                self._reset_uploads(sock)
+                return
             while _read_request(sock, buffer):
                 with self._cond:
                     self._requests += 1
                 self.request_seen.set()
                 if self.mode == "reset_after_request":
+                    return
+                if self.mode == "trickle_headers":
+                    for byte in _TRICKLE_HEAD:
+                        if self._stopping:
+                            return
+                        sock.sendall(bytes([byte]))
+                        time.sleep(_TRICKLE_PAUSE)  # the server's behaviour, not a sync
                     return
         except OSError:
             pass

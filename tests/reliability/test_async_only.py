@@ -6,14 +6,17 @@
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import anyio.to_thread
 import httpx
 import pytest
 
 from ollama_service import AsyncClient
+from ollama_service._constants import FILE_CHUNK_BYTES
 from ollama_service.testing import FakeOllamaServer, ServerStats
 
 from ._async._support import KINDS, MODEL, Api, expected_pieces, text_of
@@ -173,3 +176,66 @@ def test_1000_streams_through_the_client_pool_reuse_10_connections(
 ) -> None:
     assert client_pool_load.stats.connections_opened <= POOL_TOTAL
     assert client_pool_load.stats.peak_open <= POOL_TOTAL
+
+
+# --- The event loop stays free during file work -----------------------------------------
+
+
+@pytest.mark.anyio
+async def test_blob_hashing_does_not_block_the_event_loop(
+    fake: FakeOllamaServer, tmp_path: Path
+) -> None:
+    """A concurrent task keeps running while `create_blob` hashes a file: it ticks at least
+    once per chunk before the first request leaves (hashing on the loop itself gave 0 ticks,
+    since nothing awaited until the HEAD request). Counted, not timed."""
+    chunks = 16
+    path = tmp_path / "model.gguf"
+    path.write_bytes(os.urandom(FILE_CHUNK_BYTES) * chunks)
+    ticks_before_request = 0
+    sent = False
+
+    async def on_request(request: httpx.Request) -> None:
+        nonlocal sent
+        sent = True
+
+    async def ticker() -> None:
+        nonlocal ticks_before_request
+        while not sent:
+            ticks_before_request += 1
+            await asyncio.sleep(0)
+
+    http = httpx.AsyncClient(event_hooks={"request": [on_request]})
+    async with http, AsyncClient(fake.base_url, http_client=http) as client:
+        task = asyncio.create_task(ticker())
+        try:
+            digest = await client.create_blob(path)
+        finally:
+            sent = True
+            await task
+    assert fake.has_blob(digest)
+    assert ticks_before_request >= chunks
+
+
+# --- One client, several event loops ----------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_client_keeps_working_across_event_loops(kind: str, fake: FakeOllamaServer) -> None:
+    """Two `asyncio.run()` calls in one script: the second used to fail with a raw
+    `RuntimeError: Event loop is closed` (the pool's connections belonged to the first loop).
+    Each loop now gets a pool of its own, created on demand."""
+    api = Api(kind, fake.base_url)
+
+    async def round_trip(prompt: str) -> tuple[str, str]:
+        whole = await api.generate(prompt)
+        streamed = await api.run(prompt, stream=True)
+        return whole, streamed
+
+    expected = "".join(expected_pieces("hello"))
+    assert asyncio.run(round_trip("hello")) == (expected, expected)
+    assert asyncio.run(round_trip("hello")) == (expected, expected)
+    assert asyncio.run(round_trip("hello")) == (expected, expected)
+    asyncio.run(api.close())
+    assert fake.stats.requests_handled == 6
+    # Each loop's pool was closed as its loop shut down: no socket outlived its loop.
+    assert fake.wait_for_idle(5.0)

@@ -23,6 +23,7 @@ from ollama_service._compat import (
     AsyncLoopPools,
     AsyncUpload,
     async_deadline,
+    async_default_transport,
     async_file_digest,
     async_iter_file,
 )
@@ -34,6 +35,7 @@ from ollama_service._errors import (
     OllamaResponseError,
     OllamaServiceError,
     OllamaTimeoutError,
+    content_decoding_error,
     deadline_error,
     error_from_response,
     map_transport_errors,
@@ -41,6 +43,7 @@ from ollama_service._errors import (
     response_too_large_error,
 )
 from ollama_service._host import resolve_base_url, split_credentials
+from ollama_service._inflate import InflateError, TooLarge, inflater_for
 from ollama_service._logging import log_request, log_retry
 from ollama_service._pool import (
     build_headers,
@@ -138,19 +141,35 @@ async def _read_body(
     response: httpx.Response, limit: int, url: str, expires: float | None
 ) -> bytes:
     """Read a whole body, decompressed, stopping at `limit` bytes and at the deadline."""
-    if "content-encoding" not in response.headers:
-        length = response.headers.get("content-length", "")
+    headers = response.headers
+    encoding = headers.get("content-encoding")
+    if encoding is None:
+        length = headers.get("content-length", "")
         if length.isdigit() and int(length) > limit:
             raise response_too_large_error(limit, url)
     parts: list[bytes] = []
     size = 0
-    async for chunk in response.aiter_bytes():
-        size += len(chunk)
-        if size > limit:
-            raise response_too_large_error(limit, url)
-        parts.append(chunk)
-        if expires is not None and expired(expires):
-            raise DeadlineExpired
+    inflater = inflater_for(encoding, limit)
+    try:
+        if inflater is not None:
+            # gzip and deflate are inflated here in small pieces: a bomb stops at the cap.
+            async for raw in response.aiter_raw():
+                parts.extend(inflater.feed(raw))
+                if expires is not None and expired(expires):
+                    raise DeadlineExpired
+            parts.append(inflater.flush())
+            return b"".join(parts)
+        async for chunk in response.aiter_bytes():
+            size += len(chunk)
+            if size > limit:
+                raise TooLarge
+            parts.append(chunk)
+            if expires is not None and expired(expires):
+                raise DeadlineExpired
+    except TooLarge:
+        raise response_too_large_error(limit, url) from None
+    except InflateError as exc:
+        raise content_decoding_error(url, str(exc)) from None
     return parts[0] if len(parts) == 1 else b"".join(parts)
 
 
@@ -240,7 +259,7 @@ class AsyncClient:
                     timeout=resolved_timeout,
                     limits=limits,
                     headers=all_headers,
-                    transport=transport,
+                    transport=async_default_transport(transport, limits, settings),
                     follow_redirects=follow_redirects,
                     **settings,
                 )
@@ -389,7 +408,7 @@ class AsyncClient:
         content = upload() if upload is not None else None
         try:
             with map_transport_errors(url):
-                http = self._pools.get()
+                http = self._pools.get() or await self._pools.attach()
                 request = http.build_request(
                     op.method,
                     url,

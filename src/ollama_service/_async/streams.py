@@ -132,10 +132,6 @@ async def _first_chunk(
             chunk = await chunks.__anext__()
     except DeadlineExpired:
         raise error from None
-    except OllamaTimeoutError as exc:
-        if expired(expires):
-            raise error from exc
-        raise
     if expired(expires):
         raise error
     return chunk
@@ -212,6 +208,15 @@ async def _read(
         if progress.state is _OPEN:
             progress.state, progress.failure = _FAILED, str(exc)
         await _release(progress)
+        if (
+            isinstance(exc, OllamaTimeoutError)
+            and deadline_error is not None
+            and first_item_by is not None
+            and expired(first_item_by)
+        ):
+            # A read bound cut short by the deadline (sync): that is the deadline's expiry.
+            progress.failure = str(deadline_error)
+            raise deadline_error from exc
         raise
     except BaseException:
         if progress.state is _OPEN:

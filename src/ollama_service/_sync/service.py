@@ -120,6 +120,8 @@ class SyncOllamaService:
         max_retries: Retries after the first attempt (0 disables them).
         api_key: Bearer token (ollama.com or an authenticating proxy).
         headers: Extra headers for every request.
+        deadline: Total seconds a call may take (see `AsyncClient`).
+        max_response_bytes: Cap on a whole reply's size (see `AsyncClient`).
         client: A ready client to use instead of building one (it is not closed by us).
         settings: Settings to use instead of reading the environment.
 
@@ -137,6 +139,8 @@ class SyncOllamaService:
         max_retries: int | None = None,
         api_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        deadline: float | None = None,
+        max_response_bytes: int | None = None,
         client: Client | None = None,
         settings: OllamaSettings | None = None,
     ) -> None:
@@ -159,6 +163,12 @@ class SyncOllamaService:
                 max_retries=settings.max_retries if max_retries is None else max_retries,
                 api_key=api_key if api_key is not None else settings.api_key_value(),
                 headers=headers,
+                deadline=settings.deadline if deadline is None else deadline,
+                max_response_bytes=(
+                    settings.max_response_bytes
+                    if max_response_bytes is None
+                    else max_response_bytes
+                ),
             )
         self.client = client
         """The typed client, for every endpoint the service does not wrap."""

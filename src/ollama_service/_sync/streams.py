@@ -132,10 +132,6 @@ def _first_chunk(chunks: Iterator[bytes], expires: float, error: OllamaTimeoutEr
             chunk = chunks.__next__()
     except DeadlineExpired:
         raise error from None
-    except OllamaTimeoutError as exc:
-        if expired(expires):
-            raise error from exc
-        raise
     if expired(expires):
         raise error
     return chunk
@@ -212,6 +208,15 @@ def _read(
         if progress.state is _OPEN:
             progress.state, progress.failure = _FAILED, str(exc)
         _release(progress)
+        if (
+            isinstance(exc, OllamaTimeoutError)
+            and deadline_error is not None
+            and first_item_by is not None
+            and expired(first_item_by)
+        ):
+            # A read bound cut short by the deadline (sync): that is the deadline's expiry.
+            progress.failure = str(deadline_error)
+            raise deadline_error from exc
         raise
     except BaseException:
         if progress.state is _OPEN:

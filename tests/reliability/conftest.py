@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 from collections.abc import Awaitable, Callable, Iterator
+from pathlib import Path
 
 import pytest
 
@@ -11,7 +12,7 @@ from ollama_service._settings import get_settings
 from ollama_service.testing import FakeOllamaServer
 
 from . import helpers
-from .helpers import RawServer, connect_black_hole
+from .helpers import RawServer, connect_black_hole, nginx_binary, nginx_in_front
 
 _ENV = (
     "OLLAMA_API_KEY",
@@ -41,6 +42,18 @@ def fake() -> Iterator[FakeOllamaServer]:
     """A running `FakeOllamaServer`, stopped after the test."""
     with FakeOllamaServer() as server:
         yield server
+
+
+@pytest.fixture(params=["1.1", "1.0"], ids=["nginx-http1.1-upstream", "nginx-http1.0-upstream"])
+def behind_nginx(
+    request: pytest.FixtureRequest, fake: FakeOllamaServer, tmp_path: Path
+) -> Iterator[str]:
+    """The base URL of a real nginx (loopback, its own prefix) in front of `fake`, with an
+    HTTP/1.1 or HTTP/1.0 upstream. Skipped when nginx is not installed."""
+    if nginx_binary() is None:
+        pytest.skip("nginx is not installed (apt-get install nginx)")
+    with nginx_in_front(fake.port, upstream_http=request.param, workdir=str(tmp_path)) as url:
+        yield url
 
 
 @pytest.fixture

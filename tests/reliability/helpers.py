@@ -256,3 +256,75 @@ def connect_black_hole() -> Iterator[str]:
         for filler in fillers:
             filler.close()
         listener.close()
+
+
+# --- nginx in front of a server ------------------------------------------------------------
+
+_NGINX_CONF = """\
+worker_processes 1;
+{user}
+pid {prefix}/nginx.pid;
+error_log {prefix}/error.log;
+events {{ worker_connections 256; }}
+http {{
+    access_log off;
+    client_body_temp_path {prefix}/body;
+    proxy_temp_path {prefix}/proxy;
+    fastcgi_temp_path {prefix}/fastcgi;
+    uwsgi_temp_path {prefix}/uwsgi;
+    scgi_temp_path {prefix}/scgi;
+    upstream ollama {{ server 127.0.0.1:{backend}; }}
+    server {{
+        listen 127.0.0.1:{port};
+        location / {{
+            proxy_pass http://ollama;
+            proxy_http_version {version};
+            proxy_set_header Connection "";
+            proxy_buffering off;
+        }}
+    }}
+}}
+"""
+
+
+def nginx_binary() -> str | None:
+    """The nginx executable (Debian installs it in /usr/sbin, often outside PATH)."""
+    import shutil
+
+    return shutil.which("nginx") or shutil.which("nginx", path="/usr/sbin:/usr/local/sbin")
+
+
+@contextlib.contextmanager
+def nginx_in_front(backend_port: int, *, upstream_http: str, workdir: str) -> Iterator[str]:
+    """Run nginx on loopback in front of `backend_port`; yield its base URL.
+
+    Its own prefix, config and pid file live in `workdir`. nginx opens its listening socket
+    before it daemonizes, so the port accepts connections as soon as the command returns (no
+    readiness polling); `-s stop` ends it.
+    """
+    import os
+    import subprocess
+
+    binary = nginx_binary()
+    if binary is None:  # pragma: no cover - callers skip first
+        raise RuntimeError("nginx is not installed")
+    probe = socket.socket()
+    probe.bind((_HOST, 0))
+    port = probe.getsockname()[1]
+    probe.close()
+    for sub in ("body", "proxy", "fastcgi", "uwsgi", "scgi"):
+        os.makedirs(f"{workdir}/{sub}", exist_ok=True)
+    conf = f"{workdir}/nginx.conf"
+    user = "user root;" if os.geteuid() == 0 else ""
+    with open(conf, "w", encoding="utf-8") as fh:
+        fh.write(
+            _NGINX_CONF.format(
+                user=user, prefix=workdir, backend=backend_port, port=port, version=upstream_http
+            )
+        )
+    command = [binary, "-p", workdir, "-c", conf]
+    subprocess.run(command, check=True, capture_output=True, timeout=30)
+    try:
+        yield f"http://{_HOST}:{port}"
+    finally:
+        subprocess.run([*command, "-s", "stop"], check=False, capture_output=True, timeout=30)

@@ -5,10 +5,10 @@ test suite, in langchain-ollama, llama-index, haystack ...) runs on ours instead
 library. It is deliberately thin and adds no behaviour:
 
 - ``ollama`` *is* the ``ollama_service`` module;
-- ``ollama.X`` is ``ollama_service.X`` when we have that module, else a view of
+- ``ollama.X`` is a view of ``ollama_service.X`` when we have that module, else of
   ``ollama_service`` (the official ``ollama._client`` and ``ollama._types`` re-export what its
-  package exports);
-- a private name (``_copy_tools``) of such a view that ours lacks is a stub that raises
+  package exports): every name read from it is ours;
+- a private name (``_copy_tools``) of a view that ours lacks is a stub that raises
   ``NotImplementedError`` when called, so that a test module importing one of the official
   library's internals still runs its other tests. A missing public name is an ``ImportError``,
   as it should be: that is a gap in ours.
@@ -29,7 +29,7 @@ _PREFIX = "ollama."
 
 
 class _View(ModuleType):
-    """``ollama.X`` without a counterpart in ours: reads go to ``ollama_service``."""
+    """``ollama.X``: reads go to ours (``ollama_service.X`` or ``ollama_service``)."""
 
     def __init__(self, name: str, target: ModuleType) -> None:
         super().__init__(name)
@@ -74,14 +74,14 @@ class _AliasFinder(importlib.abc.MetaPathFinder):
         if not fullname.startswith(_PREFIX):
             return None
         name = "ollama_service." + fullname[len(_PREFIX) :]
-        module: ModuleType
+        target: ModuleType
         try:
-            module = importlib.import_module(name)
+            target = importlib.import_module(name)
         except ModuleNotFoundError as exc:
             if exc.name != name:
                 raise
-            module = _View(fullname, ollama_service)
-        return importlib.machinery.ModuleSpec(fullname, _AliasLoader(module))
+            target = ollama_service
+        return importlib.machinery.ModuleSpec(fullname, _AliasLoader(_View(fullname, target)))
 
 
 sys.meta_path.insert(0, _AliasFinder())

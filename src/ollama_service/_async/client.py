@@ -873,6 +873,7 @@ class AsyncClient:
         parameters: Mapping[str, Any] | Options | None = None,
         messages: Sequence[Mapping[str, Any] | Message] | None = None,
         *,
+        requires: str | None = None,
         stream: Literal[False] = False,
     ) -> ProgressResponse: ...
     @overload
@@ -889,6 +890,7 @@ class AsyncClient:
         parameters: Mapping[str, Any] | Options | None = None,
         messages: Sequence[Mapping[str, Any] | Message] | None = None,
         *,
+        requires: str | None = None,
         stream: Literal[True],
     ) -> AsyncStream[ProgressResponse]: ...
     async def create(
@@ -904,6 +906,7 @@ class AsyncClient:
         parameters: Mapping[str, Any] | Options | None = None,
         messages: Sequence[Mapping[str, Any] | Message] | None = None,
         *,
+        requires: str | None = None,
         stream: bool = False,
     ) -> ProgressResponse | AsyncStream[ProgressResponse]:
         """Create a model from another model, from uploaded blobs, or by quantizing (POST /api/create).
@@ -919,6 +922,8 @@ class AsyncClient:
             system: System prompt.
             parameters: Default runtime options of the new model.
             messages: A conversation baked into the model.
+            requires: The minimum Ollama version needed to run the new model (a Modelfile's
+                `REQUIRES`).
             stream: Return an `AsyncStream` of progress items instead of the last one.
 
         Returns:
@@ -940,6 +945,7 @@ class AsyncClient:
             system=unset_if_none(system),
             parameters=normalize_options(parameters),
             messages=normalize_messages(messages),
+            requires=unset_if_none(requires),
             stream=stream,
         )
         return await self._streamable(CREATE, encode_body(request), name, stream)

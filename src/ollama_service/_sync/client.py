@@ -871,6 +871,7 @@ class Client:
         parameters: Mapping[str, Any] | Options | None = None,
         messages: Sequence[Mapping[str, Any] | Message] | None = None,
         *,
+        requires: str | None = None,
         stream: Literal[False] = False,
     ) -> ProgressResponse: ...
     @overload
@@ -887,6 +888,7 @@ class Client:
         parameters: Mapping[str, Any] | Options | None = None,
         messages: Sequence[Mapping[str, Any] | Message] | None = None,
         *,
+        requires: str | None = None,
         stream: Literal[True],
     ) -> Stream[ProgressResponse]: ...
     def create(
@@ -902,6 +904,7 @@ class Client:
         parameters: Mapping[str, Any] | Options | None = None,
         messages: Sequence[Mapping[str, Any] | Message] | None = None,
         *,
+        requires: str | None = None,
         stream: bool = False,
     ) -> ProgressResponse | Stream[ProgressResponse]:
         """Create a model from another model, from uploaded blobs, or by quantizing (POST /api/create).
@@ -917,6 +920,8 @@ class Client:
             system: System prompt.
             parameters: Default runtime options of the new model.
             messages: A conversation baked into the model.
+            requires: The minimum Ollama version needed to run the new model (a Modelfile's
+                `REQUIRES`).
             stream: Return an `AsyncStream` of progress items instead of the last one.
 
         Returns:
@@ -938,6 +943,7 @@ class Client:
             system=unset_if_none(system),
             parameters=normalize_options(parameters),
             messages=normalize_messages(messages),
+            requires=unset_if_none(requires),
             stream=stream,
         )
         return self._streamable(CREATE, encode_body(request), name, stream)

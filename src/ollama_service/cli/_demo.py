@@ -21,7 +21,8 @@ from ollama_service._errors import (
 )
 from ollama_service._sync.client import Client
 from ollama_service._sync.service import SyncOllamaService
-from ollama_service.cli._render import Output, pull_display
+from ollama_service.cli._progress import transfer_display
+from ollama_service.cli._render import Output
 from ollama_service.types import ListModel
 
 if TYPE_CHECKING:
@@ -77,11 +78,23 @@ class _Demo:
     on_fake: bool
 
     def title(self, text: str) -> None:
+        if not self.output.is_terminal:
+            self.output.line()
+            self.output.line(f"== {text}")
+            return
         self.console.print()
         self.console.rule(text, align="left")
 
     def _indented(self, text: str, style: str = "", marker: str = "") -> None:
-        """`text` two spaces in, wrapped lines kept under it (after the marker, if any)."""
+        """`text` two spaces in, wrapped lines kept under it (after the marker, if any).
+
+        Not on a terminal: the text as it is, unwrapped (a log or a pipe wraps it if it wants).
+        """
+        if not self.output.is_terminal:
+            lead = f"  {marker} " if marker else "  "
+            for number, line in enumerate(text.splitlines() or [""]):
+                self.output.line((lead if number == 0 else " " * len(lead)) + line)
+            return
         from rich.padding import Padding
         from rich.table import Table
         from rich.text import Text
@@ -123,13 +136,20 @@ class _Demo:
             reply = service.generate(self.model, PROMPT, options=self.options())
             self.result(reply.strip())
             self.code(f"for piece in service.generate({self.model!r}, ..., stream=True):")
-            self.console.print("  → ", end="", style="green")
+            terminal = self.output.is_terminal
+            if terminal:
+                self.console.print("  → ", end="", style="green")
+            else:
+                self.output.text("  → ")
             with service.generate(
                 self.model, PROMPT, stream=True, options=self.options()
             ) as pieces:
                 for piece in pieces:
-                    self.console.print(piece, end="", style="green", markup=False)
-            self.console.print()
+                    if terminal:
+                        self.console.print(piece, end="", style="green", markup=False)
+                    else:
+                        self.output.text(piece)
+            self.output.text("\n")
 
     def context_manager(self) -> None:
         self.title("2. The context manager")
@@ -181,12 +201,12 @@ class _Demo:
             self.say(f"{self.model} is installed already: the pull only checks its layers.")
         self.code(f"for progress in service.pull_model({self.model!r}):")
         self.code("    ...  # status, digest, completed, total")
-        display = pull_display(self.output)
+        display = transfer_display(self.output, [self.settings.resolved_base_url], "pulling")
         last = ""
         try:
             with self.service() as service:
                 for progress in service.pull_model(self.model):
-                    display.update(progress)
+                    display.update(0, progress)
                     last = progress.status
         finally:
             display.close()
@@ -196,23 +216,30 @@ class _Demo:
 def run_demo(output: Output, settings: OllamaSettings) -> int:
     """Run the four scenarios and report; 0 when all of them ran, 1 when one failed."""
     console = output.console
+
+    def say(text: str = "", style: str = "") -> None:
+        # Wrapped to the terminal by rich; elsewhere one line per message, unwrapped.
+        if output.is_terminal:
+            console.print(text, style=style, markup=False)
+        else:
+            output.line(text)
+
     url = settings.resolved_base_url
-    console.print("ollama-service demo", style="bold")
+    say("ollama-service demo", style="bold")
     with ExitStack() as stack:
         on_fake = not ollama_answers(url)
         if on_fake:
             from ollama_service.testing import FakeOllamaServer
 
-            console.print(
+            say(
                 f"No Ollama server answered at {url}; starting the bundled fake Ollama "
-                "(ollama_service.testing.FakeOllamaServer) so you can see the SDK work.",
-                markup=False,
+                "(ollama_service.testing.FakeOllamaServer) so you can see the SDK work."
             )
             server = stack.enter_context(FakeOllamaServer())
             url = server.base_url
-            console.print(f"The fake Ollama listens at {url}.", markup=False)
+            say(f"The fake Ollama listens at {url}.")
         else:
-            console.print(f"Using the Ollama server at {url}.", markup=False)
+            say(f"Using the Ollama server at {url}.")
         settings = settings.model_copy(update={"base_url": url, "host": None})
         with SyncOllamaService(settings=settings) as service:
             model = pick_model(service.list_models(), settings.default_model)
@@ -229,15 +256,14 @@ def run_demo(output: Output, settings: OllamaSettings) -> int:
                 scenario()
             except OllamaServiceError as exc:
                 failed += 1
-                console.print(f"  failed: {type(exc).__name__}: {exc}", style="red", markup=False)
-    console.print()
+                say(f"  failed: {type(exc).__name__}: {exc}", style="red")
+    say()
     where = "the bundled fake Ollama" if on_fake else url
     if failed:
-        console.print(f"{failed} of {len(scenarios)} scenarios failed against {where}.")
+        say(f"{failed} of {len(scenarios)} scenarios failed against {where}.")
         return 1
-    console.print(
+    say(
         f"Done: {len(scenarios)} scenarios ran against {where}. "
-        "See examples/ for the code, and `ollama-service --help` for the commands.",
-        markup=False,
+        "See examples/ for the code, and `ollama-service --help` for the commands."
     )
     return 0

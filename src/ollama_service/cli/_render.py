@@ -1,55 +1,60 @@
-"""Everything the command writes: JSON for machines, rich tables and progress bars for people.
+"""Everything the command writes: JSON for machines, plain text and tables for people.
 
-The command's output goes through `Output` and the renderers here, never through `print`.
-rich is imported only inside the functions that draw for people, so `--json` works without it.
+The command's output goes through `Output`, never through `print`. Tables, `show` and streamed
+text are plain text (rich is not needed for them); rich draws only the terminal progress bars
+and the demo, and is imported only there.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Final, Protocol, TextIO, cast
+from typing import TYPE_CHECKING, Any, Final, TextIO, cast
 
 from ollama_service.cli._format import human_bytes, human_time, short_digest
-from ollama_service.types import ListModel, ProcessModel, ProgressResponse, ShowResponse
+from ollama_service.cli._table import Column, layout
+from ollama_service.types import ListModel, ProcessModel, ShowResponse
 from ollama_service.types._base import BaseStruct
 
 if TYPE_CHECKING:
-    from rich.console import Console, RenderableType
-    from rich.live import Live
-    from rich.progress import Progress, TaskID
+    from rich.console import Console
 
 __all__ = [
-    "RICH_MISSING",
+    "EMBED_COLUMNS",
+    "MODEL_COLUMNS",
+    "PROCESS_COLUMNS",
     "Output",
-    "PullDisplay",
     "RichMissingError",
-    "embeddings_table",
-    "models_table",
-    "processes_table",
-    "pull_display",
-    "render_show",
+    "embedding_rows",
+    "model_rows",
+    "process_rows",
     "require_rich",
+    "show_lines",
+    "to_builtins",
 ]
 
-RICH_MISSING: Final = (
-    "the ollama-service command needs rich for its output: "
-    "pip install 'ollama-service[cli]' (or pass --json for machine output)"
-)
 # How many leading values of an embedding the table shows.
 _VECTOR_PREVIEW: Final = 4
 # How many lines of a licence `show` prints.
 _LICENSE_LINES: Final = 2
+_BOLD: Final = "\x1b[1m"
+_DIM: Final = "\x1b[2m"
+_RESET: Final = "\x1b[0m"
 
 
 class RichMissingError(RuntimeError):
-    """rich is not installed, and the output is for people."""
+    """rich is not installed, and the output needs it (progress bars, the demo)."""
 
 
-def require_rich() -> None:
+def require_rich(what: str) -> None:
     """Check that rich can be imported.
+
+    Args:
+        what: What needs it, for the message (`the demo`).
 
     Raises:
         RichMissingError: It cannot; the message says how to install it.
@@ -57,7 +62,7 @@ def require_rich() -> None:
     try:
         import rich  # noqa: F401  # pyright: ignore[reportUnusedImport]
     except ImportError:
-        raise RichMissingError(RICH_MISSING) from None
+        raise RichMissingError(f"{what} needs rich: pip install 'ollama-service[cli]'") from None
 
 
 def to_builtins(value: object) -> Any:
@@ -73,14 +78,21 @@ def to_builtins(value: object) -> Any:
     return value
 
 
+def _isatty(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
 @dataclass
 class Output:
-    """Where the command writes.
+    """Where the command writes, and how: for a terminal or for a pipe.
 
     Attributes:
         json_mode: Machine output: JSON documents on stdout, nothing decorative.
         stdout: The output stream.
-        stderr: The stream for errors, warnings and chatter.
+        stderr: The stream for errors, warnings and notices.
     """
 
     json_mode: bool = False
@@ -89,10 +101,28 @@ class Output:
     _console: Console | None = field(default=None, init=False, repr=False)
 
     @property
+    def is_terminal(self) -> bool:
+        """stdout is a terminal that can take control sequences (not `TERM=dumb`)."""
+        return _isatty(self.stdout) and os.environ.get("TERM", "") != "dumb"
+
+    @property
+    def colour(self) -> bool:
+        """Styles are wanted: a terminal without `NO_COLOR`, or `FORCE_COLOR`."""
+        if os.environ.get("FORCE_COLOR"):
+            return True
+        return self.is_terminal and not os.environ.get("NO_COLOR")
+
+    @property
+    def width(self) -> int | None:
+        """The terminal's width (`COLUMNS` wins), or None when stdout is not a terminal."""
+        if not _isatty(self.stdout):
+            return None
+        return shutil.get_terminal_size().columns
+
+    @property
     def console(self) -> Console:
-        """The rich console on stdout, created on first use."""
+        """A rich console on stdout, created on first use (progress bars and the demo)."""
         if self._console is None:
-            require_rich()
             from rich.console import Console
 
             self._console = Console(file=self.stdout, highlight=False, soft_wrap=False)
@@ -113,53 +143,67 @@ class Output:
         self.stdout.write(piece)
         self.stdout.flush()
 
-    def print(self, *objects: RenderableType) -> None:
-        """Show something to people: rich on stdout, or stderr in JSON mode (stdout stays clean)."""
-        if self.json_mode:
-            for item in objects:
-                self.stderr.write(f"{item}\n")
-            self.stderr.flush()
-            return
-        self.console.print(*objects, markup=False)
+    def dim(self, piece: str) -> None:
+        """Streamed text, dimmed when styles are wanted (a model's thinking)."""
+        self.text(f"{_DIM}{piece}{_RESET}" if self.colour else piece)
+
+    def line(self, text: str = "") -> None:
+        """One line for people: stdout, or stderr in JSON mode (stdout stays clean)."""
+        stream = self.stderr if self.json_mode else self.stdout
+        stream.write(text.rstrip() + "\n")
+        stream.flush()
+
+    def table(self, columns: Sequence[Column], rows: Sequence[Sequence[str]]) -> None:
+        """A table fitted to the terminal, or with full values when piped."""
+        lines = layout(columns, rows, self.width)
+        if self.colour and lines:
+            lines[0] = f"{_BOLD}{lines[0]}{_RESET}"
+        self.stdout.write("".join(line + "\n" for line in lines))
+        self.stdout.flush()
 
     def error(self, message: str) -> None:
         """One line on stderr: `error: <message>`."""
-        self._line(f"error: {message}")
+        self.notice(f"error: {message}")
 
     def warning(self, message: str) -> None:
         """One line on stderr: `warning: <message>`."""
-        self._line(f"warning: {message}")
+        self.notice(f"warning: {message}")
 
-    def _line(self, text: str) -> None:
-        one_line = " ".join(text.split())
-        self.stderr.write(one_line + "\n")
+    def notice(self, text: str) -> None:
+        """One line on stderr, whitespace collapsed."""
+        self.stderr.write(" ".join(text.split()) + "\n")
         self.stderr.flush()
 
 
-# --- Tables ---------------------------------------------------------------------------------
+# --- Table rows -----------------------------------------------------------------------------
+
+MODEL_COLUMNS: Final = (Column("NAME"), Column("ID"), Column("SIZE"), Column("MODIFIED", wrap=True))
+PROCESS_COLUMNS: Final = (
+    Column("NAME"),
+    Column("ID", drop=2),
+    Column("SIZE"),
+    Column("PROCESSOR", wrap=True, drop=3),
+    Column("CONTEXT", drop=1),
+    Column("UNTIL", wrap=True, drop=4),
+)
+EMBED_COLUMNS: Final = (
+    Column("INPUT", wrap=True),
+    Column("DIMENSIONS"),
+    Column("VECTOR", wrap=True),
+)
 
 
-def _table(*headers: str) -> Any:
-    from rich.table import Table
-
-    table = Table(box=None, pad_edge=False, header_style="bold", padding=(0, 4, 0, 0))
-    for header in headers:
-        table.add_column(header, no_wrap=True)
-    return table
-
-
-def models_table(models: Sequence[ListModel]) -> RenderableType:
+def model_rows(models: Sequence[ListModel]) -> list[list[str]]:
     """`ollama list`: NAME, ID, SIZE, MODIFIED."""
-    table = _table("NAME", "ID", "SIZE", "MODIFIED")
-    for model in models:
-        table.add_row(
+    return [
+        [
             model.name or model.model,
             short_digest(model.digest),
             human_bytes(model.size),
             human_time(model.modified_at),
-        )
-    rendered: RenderableType = table
-    return rendered
+        ]
+        for model in models
+    ]
 
 
 def _processor(model: ProcessModel) -> str:
@@ -171,50 +215,40 @@ def _processor(model: ProcessModel) -> str:
     return f"{100 - gpu}%/{gpu}% CPU/GPU"
 
 
-def processes_table(models: Sequence[ProcessModel]) -> RenderableType:
+def process_rows(models: Sequence[ProcessModel]) -> list[list[str]]:
     """`ollama ps`: NAME, ID, SIZE, PROCESSOR, CONTEXT, UNTIL."""
-    table = _table("NAME", "ID", "SIZE", "PROCESSOR", "CONTEXT", "UNTIL")
-    for model in models:
-        table.add_row(
+    return [
+        [
             model.name or model.model,
             short_digest(model.digest),
             human_bytes(model.size),
             _processor(model),
             str(model.context_length) if model.context_length else "",
             human_time(model.expires_at, never="Stopping..."),
-        )
-    rendered: RenderableType = table
-    return rendered
+        ]
+        for model in models
+    ]
 
 
-def embeddings_table(texts: Sequence[str], vectors: Sequence[Sequence[float]]) -> RenderableType:
-    """One row per input: the text, the vector's length and its first values."""
-    table = _table("INPUT", "DIMENSIONS", "VECTOR")
+def embedding_rows(texts: Sequence[str], vectors: Sequence[Sequence[float]]) -> list[list[str]]:
+    """One row per input: the whole text, the vector's length and its first values."""
+    rows: list[list[str]] = []
     for text, vector in zip(texts, vectors, strict=False):
         head = ", ".join(f"{value:.4f}" for value in vector[:_VECTOR_PREVIEW])
         more = ", ..." if len(vector) > _VECTOR_PREVIEW else ""
-        shown = text if len(text) <= 40 else text[:39] + "…"
-        table.add_row(shown, str(len(vector)), f"[{head}{more}]")
-    rendered: RenderableType = table
-    return rendered
+        rows.append([text, str(len(vector)), f"[{head}{more}]"])
+    return rows
 
 
 # --- show -----------------------------------------------------------------------------------
 
 
-def _section(title: str, rows: Sequence[tuple[str, str]]) -> RenderableType:
-    from rich.console import Group
-    from rich.padding import Padding
-    from rich.table import Table
-    from rich.text import Text
-
-    table = Table(box=None, show_header=False, pad_edge=False, padding=(0, 4, 0, 0))
-    table.add_column(no_wrap=True)
-    table.add_column()
+def _section(title: str, rows: Sequence[tuple[str, str]]) -> list[str]:
+    width = max((len(key) for key, _ in rows), default=0)
+    lines = [f"  {title}"]
     for key, value in rows:
-        table.add_row(key, value)
-    body = Group(Text(title, style="bold"), Padding(table, (0, 0, 0, 2), expand=False))
-    return Padding(body, (0, 0, 1, 2), expand=False)
+        lines.append(f"    {key.ljust(width)}    {value}".rstrip() if value else f"    {key}")
+    return [*lines, ""]
 
 
 def _parameter_rows(parameters: str) -> list[tuple[str, str]]:
@@ -226,175 +260,33 @@ def _parameter_rows(parameters: str) -> list[tuple[str, str]]:
     return rows
 
 
-def render_show(reply: ShowResponse) -> RenderableType:
+def show_lines(reply: ShowResponse) -> list[str]:
     """`ollama show MODEL`: Model, Capabilities, Parameters, System and License sections."""
-    from rich.console import Group
-
     details = reply.details
     info: Mapping[str, Any] = reply.model_info or {}
     architecture = str(info.get("general.architecture") or details.family or "")
-    model_rows: list[tuple[str, str]] = []
+    model: list[tuple[str, str]] = []
     if architecture:
-        model_rows.append(("architecture", architecture))
+        model.append(("architecture", architecture))
     if details.parameter_size:
-        model_rows.append(("parameters", details.parameter_size))
+        model.append(("parameters", details.parameter_size))
     for key, label in (
         ("context_length", "context length"),
         ("embedding_length", "embedding length"),
     ):
         value = info.get(f"{architecture}.{key}") or getattr(details, key, None)
         if value:
-            model_rows.append((label, str(value)))
+            model.append((label, str(value)))
     if details.quantization_level:
-        model_rows.append(("quantization", details.quantization_level))
-    sections: list[RenderableType] = [_section("Model", model_rows)]
+        model.append(("quantization", details.quantization_level))
+    lines = _section("Model", model)
     if reply.capabilities:
-        sections.append(_section("Capabilities", [(name, "") for name in reply.capabilities]))
+        lines += _section("Capabilities", [(name, "") for name in reply.capabilities])
     if reply.parameters:
-        sections.append(_section("Parameters", _parameter_rows(reply.parameters)))
+        lines += _section("Parameters", _parameter_rows(reply.parameters))
     if reply.system:
-        sections.append(_section("System", [(line, "") for line in reply.system.splitlines()]))
+        lines += _section("System", [(line, "") for line in reply.system.splitlines()])
     if reply.license:
-        lines = [line for line in reply.license.splitlines() if line.strip()][:_LICENSE_LINES]
-        sections.append(_section("License", [(line.strip(), "") for line in lines]))
-    return Group(*sections)
-
-
-# --- pull progress --------------------------------------------------------------------------
-
-
-class PullDisplay(Protocol):
-    """Shows a pull's progress items as they arrive."""
-
-    def update(self, progress: ProgressResponse) -> None: ...
-
-    def close(self) -> None: ...
-
-
-class _JsonPull:
-    """NDJSON: every progress item, one line each."""
-
-    def __init__(self, output: Output) -> None:
-        self._output = output
-
-    def update(self, progress: ProgressResponse) -> None:
-        self._output.ndjson(progress)
-
-    def close(self) -> None:
-        return None
-
-
-class _LinePull:
-    """Not a terminal (a log, a pipe): one line per status and per finished layer."""
-
-    def __init__(self, console: Console) -> None:
-        self._console = console
-        self._last_status = ""
-        self._layers: dict[str, tuple[int, int]] = {}
-        self._reported: set[str] = set()
-
-    def update(self, progress: ProgressResponse) -> None:
-        if progress.digest and progress.total:
-            self._layers[progress.digest] = (progress.completed, progress.total)
-            if progress.completed >= progress.total and progress.digest not in self._reported:
-                self._reported.add(progress.digest)
-                self._report(progress.digest)
-            return
-        if progress.status and progress.status != self._last_status:
-            self._last_status = progress.status
-            self._console.print(progress.status)
-
-    def _report(self, digest: str) -> None:
-        completed, total = self._layers[digest]
-        percent = 100 * completed // total if total else 100
-        self._console.print(
-            f"pulling {short_digest(digest)}: {percent:3d}% of {human_bytes(total)}"
-        )
-
-    def close(self) -> None:
-        for digest in self._layers:
-            if digest not in self._reported:
-                self._reported.add(digest)
-                self._report(digest)
-
-
-class _RichPull:
-    """A terminal: a bar per layer and an overall bar, between the status lines, as `ollama pull`."""
-
-    def __init__(self, console: Console) -> None:
-        from rich.console import Group
-        from rich.live import Live
-        from rich.progress import (
-            BarColumn,
-            DownloadColumn,
-            Progress,
-            TaskProgressColumn,
-            TextColumn,
-            TimeRemainingColumn,
-            TransferSpeedColumn,
-        )
-        from rich.table import Column
-        from rich.text import Text
-
-        def columns() -> Progress:
-            return Progress(
-                # One width for both bar groups, so the overall bar lines up with the layers'.
-                TextColumn("{task.description}", table_column=Column(width=20, no_wrap=True)),
-                BarColumn(),
-                TaskProgressColumn(),
-                DownloadColumn(binary_units=False),
-                TransferSpeedColumn(),
-                TimeRemainingColumn(),
-                console=console,
-            )
-
-        self._layers_bars: Progress = columns()
-        self._total_bar: Progress = columns()
-        self._overall: TaskID | None = None
-        self._tasks: dict[str, TaskID] = {}
-        self._sizes: dict[str, tuple[int, int]] = {}
-        self._head = Text()
-        self._tail = Text()
-        self._last_status = ""
-        group = Group(self._head, self._layers_bars, self._total_bar, self._tail)
-        self._live: Live = Live(group, console=console, refresh_per_second=10)
-        self._live.start()
-
-    def update(self, progress: ProgressResponse) -> None:
-        if progress.digest and progress.total:
-            self._layer(progress.digest, progress.completed, progress.total)
-            return
-        status = progress.status
-        if status and status != self._last_status:
-            self._last_status = status
-            target = self._tail if self._tasks else self._head
-            if target.plain:
-                target.append("\n")
-            target.append(status)
-        self._live.refresh()
-
-    def _layer(self, digest: str, completed: int, total: int) -> None:
-        task = self._tasks.get(digest)
-        if task is None:
-            task = self._layers_bars.add_task(f"pulling {short_digest(digest)}", total=total)
-            self._tasks[digest] = task
-        self._layers_bars.update(task, completed=completed, total=total)
-        self._sizes[digest] = (completed, total)
-        done = sum(c for c, _ in self._sizes.values())
-        size = sum(t for _, t in self._sizes.values())
-        if self._overall is None:
-            self._overall = self._total_bar.add_task("total", total=size)
-        self._total_bar.update(self._overall, completed=done, total=size)
-
-    def close(self) -> None:
-        self._live.stop()
-
-
-def pull_display(output: Output) -> PullDisplay:
-    """The display for this output: NDJSON, bars on a terminal, or lines elsewhere."""
-    if output.json_mode:
-        return _JsonPull(output)
-    console = output.console
-    if console.is_terminal and not console.is_dumb_terminal:
-        return _RichPull(console)
-    return _LinePull(console)
+        text = [line.strip() for line in reply.license.splitlines() if line.strip()]
+        lines += _section("License", [(line, "") for line in text[:_LICENSE_LINES]])
+    return lines

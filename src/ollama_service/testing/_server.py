@@ -166,9 +166,9 @@ class _HTTPServer(ThreadingHTTPServer):
     request_queue_size = 1024
     allow_reuse_address = True
 
-    def __init__(self, core: _Core) -> None:
+    def __init__(self, core: _Core, port: int = 0) -> None:
         self.core = core
-        super().__init__((_HOST, 0), _Handler)
+        super().__init__((_HOST, port), _Handler)
         self.socket.setblocking(False)  # accept() must never block the serving loop
         self._wake_reader, self._wake_writer = socket.socketpair()
         self._closing = False
@@ -527,6 +527,8 @@ class FakeOllamaServer:
         version: what ``/api/version`` reports.
         chunk_words: stream replies word by word (``True``) or in a single chunk.
         embedding_size: the length of ``/api/embed`` vectors when ``dimensions`` is not given.
+        port: the port to listen on; 0 (the default) picks a free one. ``start`` raises
+            ``OSError`` when a given port is taken.
     """
 
     def __init__(
@@ -536,6 +538,7 @@ class FakeOllamaServer:
         version: str = "0.33.0",
         chunk_words: bool = True,
         embedding_size: int = 8,
+        port: int = 0,
     ) -> None:
         if embedding_size < 1:
             raise ValueError(f"embedding_size must be >= 1, got {embedding_size!r}")
@@ -556,6 +559,7 @@ class FakeOllamaServer:
         self._httpd: _HTTPServer | None = None
         self._thread: threading.Thread | None = None
         self._stopped = False
+        self._port = port
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -569,7 +573,7 @@ class FakeOllamaServer:
             if self._stopped:
                 raise RuntimeError("a stopped FakeOllamaServer cannot be started again")
             if self._httpd is None:
-                httpd = _HTTPServer(self._core)
+                httpd = _HTTPServer(self._core, self._port)
                 thread = threading.Thread(
                     target=httpd.serve,
                     name=f"FakeOllamaServer-{httpd.server_address[1]}",

@@ -177,7 +177,12 @@ class Output:
 
 # --- Table rows -----------------------------------------------------------------------------
 
-MODEL_COLUMNS: Final = (Column("NAME"), Column("ID"), Column("SIZE"), Column("MODIFIED", wrap=True))
+MODEL_COLUMNS: Final = (
+    Column("NAME"),
+    Column("ID", drop=1),
+    Column("SIZE"),
+    Column("MODIFIED", wrap=True, drop=2),
+)
 PROCESS_COLUMNS: Final = (
     Column("NAME"),
     Column("ID", drop=2),

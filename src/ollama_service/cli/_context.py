@@ -43,13 +43,13 @@ class RetryNotices(logging.Handler):
         self._pull_attempts = pull_policy.max_attempts
 
     def emit(self, record: logging.LogRecord) -> None:
-        if record.getMessage() != _RETRY_EVENT:
+        if record.msg != _RETRY_EVENT:
             return
         fields = record.__dict__
         attempt = int(fields.get("attempt", 1)) + 1
         delay = float(fields.get("delay", 0.0))
         of = self._pull_attempts if fields.get("path") == "/api/pull" else self._attempts
-        reason = retry_reason(str(fields.get("error", "")))
+        reason = retry_reason(str(fields.get("error_message") or fields.get("error", "")))
         thread = threading.current_thread().name
         where = (
             thread.removeprefix(HOST_THREAD_PREFIX) + ": "

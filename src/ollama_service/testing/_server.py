@@ -168,10 +168,11 @@ class _HTTPServer(ThreadingHTTPServer):
 
     def __init__(self, core: _Core, port: int = 0) -> None:
         self.core = core
-        super().__init__((_HOST, port), _Handler)
-        self.socket.setblocking(False)  # accept() must never block the serving loop
+        # Before binding: a failed bind calls server_close(), which closes these.
         self._wake_reader, self._wake_writer = socket.socketpair()
         self._closing = False
+        super().__init__((_HOST, port), _Handler)
+        self.socket.setblocking(False)  # accept() must never block the serving loop
 
     def serve(self) -> None:
         """Accept connections until :meth:`stop_serving` (instant, unlike ``serve_forever``)."""

@@ -187,3 +187,10 @@ def reliability(session: nox.Session) -> None:
     """The reliability suite: faults, load and soak on loopback (`-- -k refused` selects cases)."""
     _install(session)
     session.run("python", "-m", "pytest", "tests/reliability", "-q", *session.posargs)
+
+
+@nox.session
+def cli_screens(session: nox.Session) -> None:
+    """Re-record the pictures of docs/cli.md from the command (`-- --check`: fail when stale)."""
+    _install(session)
+    session.run("python", "tools/cli_screens.py", *session.posargs)

@@ -295,7 +295,7 @@ def _show(
         reply.content, reply.thinking = "".join(content), "".join(thinking)
     if reply.final is not None and gen.verbose:
         for line in timings(reply.final):
-            out.notice(line)
+            out.report(line)
     return reply
 
 

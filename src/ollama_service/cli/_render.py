@@ -169,6 +169,11 @@ class Output:
         """One line on stderr: `warning: <message>`."""
         self.notice(f"warning: {message}")
 
+    def report(self, text: str) -> None:
+        """One line on stderr as it is (aligned figures such as `--verbose` timings)."""
+        self.stderr.write(text.rstrip() + "\n")
+        self.stderr.flush()
+
     def notice(self, text: str) -> None:
         """One line on stderr, whitespace collapsed."""
         self.stderr.write(" ".join(text.split()) + "\n")

@@ -100,3 +100,21 @@ async def test_with_options_sets_a_deadline_per_call(
 async def test_an_invalid_deadline_is_refused(value: object) -> None:
     with pytest.raises(OllamaRequestError, match="deadline"):
         Api("client", "http://127.0.0.1:9", deadline=value)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+async def test_the_deadline_covers_retries_and_their_backoff(
+    async_wait_idle: AsyncWaitIdle, kind: str, fake: FakeOllamaServer
+) -> None:
+    """The server asks for a 30 s wait before the retry (honoured: under the 60 s cap); the
+    deadline ends the wait instead of sleeping through it."""
+    fake.faults.busy(3, retry_after="30")
+    async with Api(
+        kind, fake.base_url, deadline=DEADLINE, max_retries=2, retry_max_backoff=60
+    ) as api:
+        with pytest.raises(OllamaTimeoutError) as info:
+            await api.generate("hello")
+    assert info.value.phase == "deadline"
+    assert len(fake.requests) == 1
+    fake.faults.reset()
+    assert await async_wait_idle(fake)

@@ -168,6 +168,7 @@ def render_operation(op: OperationIR, ir: SpecIR) -> str:
         "terminal_value": op.terminal_value,
         "empty_body": op.empty_body or None,
         "raw_body": op.raw_body or None,
+        "affinity": op.affinity or None,
     }
     args = {**required, **{k: repr(v) for k, v in optional.items() if v is not None}}
     body = ", ".join(f"{k}={v}" for k, v in args.items())

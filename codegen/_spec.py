@@ -73,6 +73,7 @@ class OperationIR:
     empty_body: bool = False
     raw_body: bool = False
     deprecated: bool = False
+    affinity: tuple[str, ...] = ()
 
 
 @dataclass
@@ -301,7 +302,19 @@ def _operation(method: str, path: str, op: dict[str, Any]) -> OperationIR:
         empty_body=bool(ok.get("x-empty-body", False)),
         raw_body=bool(op.get("x-request-body-raw", False)),
         deprecated=bool(op.get("deprecated", False)),
+        affinity=_affinity(op, where),
     )
+
+
+def _affinity(op: dict[str, Any], where: str) -> tuple[str, ...]:
+    """`x-affinity`: request fields or path parameters that give the routing key, in order."""
+    names: object = op.get("x-affinity", [])
+    if not isinstance(names, list):
+        raise SpecError(f"{where}: x-affinity must be a list of field or parameter names")
+    checked = [n for n in cast("list[object]", names) if isinstance(n, str) and n]
+    if len(checked) != len(cast("list[object]", names)):
+        raise SpecError(f"{where}: x-affinity must be a list of field or parameter names")
+    return tuple(checked)
 
 
 def load(path: Path, *, source: str | None = None) -> SpecIR:

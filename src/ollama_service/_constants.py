@@ -114,6 +114,9 @@ JSON_CONTENT_TYPE: Final = "application/json"
 SENSITIVE_HEADERS: Final = frozenset(
     {"authorization", "proxy-authorization", "cookie", "set-cookie"}
 )
+# The header that carries a request's model (or blob digest), for load balancers that
+# route by model; see _affinity.py and docs/scaling-out.md.
+DEFAULT_AFFINITY_HEADER: Final = "X-Ollama-Model"
 # What a redacted secret is replaced with.
 REDACTED: Final = "***"
 # The stdlib logger name applications configure to see our events.

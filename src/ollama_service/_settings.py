@@ -14,6 +14,8 @@ never builds an `OllamaService` from the environment never pays for pydantic.
 | `OLLAMA_API_KEY` | unset; a secret, never shown in a repr, a log or an error |
 | `OLLAMA_DEADLINE` | unset: no total bound per call (seconds) |
 | `OLLAMA_MAX_RESPONSE_BYTES` | 134217728 (128 MiB): cap on a whole reply |
+| `OLLAMA_AFFINITY` | true: each request carries its model in the affinity header |
+| `OLLAMA_AFFINITY_HEADER` | `X-Ollama-Model` |
 
 A blank variable counts as unset, and the environment wins over the `.env` file.
 """
@@ -26,7 +28,9 @@ from typing import Any
 from pydantic import Field, PositiveFloat, PositiveInt, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from ollama_service._affinity import check_affinity_header
 from ollama_service._constants import (
+    DEFAULT_AFFINITY_HEADER,
     DEFAULT_MAX_CONNECTIONS,
     DEFAULT_TIMEOUT,
     MAX_RESPONSE_BYTES,
@@ -54,6 +58,9 @@ class OllamaSettings(BaseSettings):
         api_key: Bearer token for ollama.com or a proxy; kept secret.
         deadline: Total seconds a call may take (None: no total bound).
         max_response_bytes: Cap on a whole (non-streamed) reply, after decompression.
+        affinity: Send each request's model (or blob digest) in `affinity_header`, so a load
+            balancer can route by model (`OLLAMA_AFFINITY=false` turns it off).
+        affinity_header: The header's name.
     """
 
     model_config = SettingsConfigDict(
@@ -76,6 +83,8 @@ class OllamaSettings(BaseSettings):
     api_key: SecretStr | None = None
     deadline: PositiveFloat | None = None
     max_response_bytes: PositiveInt = MAX_RESPONSE_BYTES
+    affinity: bool = True
+    affinity_header: str = DEFAULT_AFFINITY_HEADER
 
     @field_validator("base_url", "host")
     @classmethod
@@ -84,6 +93,17 @@ class OllamaSettings(BaseSettings):
             return None  # blank means unset, so OLLAMA_HOST or the default applies
         parse_host(value)  # raises OllamaRequestError (a ValueError) naming the value
         return value
+
+    @field_validator("affinity_header")
+    @classmethod
+    def _valid_header(cls, value: str) -> str:
+        checked = check_affinity_header(value.strip(), "header name")
+        return checked or DEFAULT_AFFINITY_HEADER
+
+    @property
+    def affinity_header_name(self) -> str | None:
+        """The affinity header to send, or None when affinity is off."""
+        return self.affinity_header if self.affinity else None
 
     @property
     def resolved_base_url(self) -> str:

@@ -17,6 +17,7 @@ from typing import Any, Literal, TypeVar, overload
 
 import httpx
 
+from ollama_service._affinity import affinity_key, check_affinity_header, routing_key
 from ollama_service._async.streams import AsyncStream
 from ollama_service._compat import (
     AsyncHTTPClient,
@@ -27,7 +28,7 @@ from ollama_service._compat import (
     async_file_digest,
     async_iter_file,
 )
-from ollama_service._constants import ENV_API_KEY, MAX_RESPONSE_BYTES
+from ollama_service._constants import DEFAULT_AFFINITY_HEADER, ENV_API_KEY, MAX_RESPONSE_BYTES
 from ollama_service._deadline import DeadlineExpired, cap_timeout, expired, expiry
 from ollama_service._decode import decode_body
 from ollama_service._errors import (
@@ -209,6 +210,9 @@ class AsyncClient:
             and never closed by us.
         transport: An httpx transport for the client we create (ignored with `http_client`).
         follow_redirects: As in httpx; on by default, as in the official client.
+        affinity_header: The header that carries each request's model (or blob digest), so a
+            load balancer can send each model to one server (see "Scaling out" in the docs);
+            None turns it off. A header of the same name in `headers` wins.
         **kwargs: Passed to the `httpx.AsyncClient` we create (`verify`, `proxy`, `auth`, ...).
 
     Raises:
@@ -231,8 +235,11 @@ class AsyncClient:
         http_client: httpx.AsyncClient | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         follow_redirects: bool = True,
+        affinity_header: str | None = DEFAULT_AFFINITY_HEADER,
         **kwargs: Any,
     ) -> None:
+        self._affinity_header = check_affinity_header(affinity_header)
+        self._affinity_pin: str | None = None
         self._base_url, basic_auth = split_credentials(resolve_base_url(host))
         key = api_key if api_key is not None else os.environ.get(ENV_API_KEY) or None
         all_headers = build_headers(api_key=key, headers=headers, basic_auth=basic_auth)
@@ -280,6 +287,11 @@ class AsyncClient:
             self._request_timeout = None if isinstance(timeout, NotGiven) else resolved_timeout
             factory = None
         self._http = http_client
+        if self._affinity_header is not None and (
+            self._affinity_header.lower() in {k.lower() for k in headers or {}}
+            or self._affinity_header in http_client.headers
+        ):
+            self._affinity_header = None  # the caller sets it themselves, for every request
         self._pools = AsyncLoopPools(http_client, factory)
 
     # --- Configuration ------------------------------------------------------------------
@@ -296,15 +308,32 @@ class AsyncClient:
         max_retries: int | NotGiven | None = NOT_GIVEN,
         deadline: float | NotGiven | None = NOT_GIVEN,
         max_response_bytes: int | NotGiven = NOT_GIVEN,
+        affinity_key: str | NotGiven | None = NOT_GIVEN,
     ) -> _C:
-        """Return a client with other timeout, deadline, retry or size settings that shares
-        this one's pool.
+        """Return a client with other timeout, deadline, retry, size or routing settings that
+        shares this one's pool.
 
         Use it per call (`await client.with_options(deadline=30).generate(...)`). Closing
         the copy does not close the pool; closing the original does.
+
+        `affinity_key` sends every request of the copy with this routing key (a model name)
+        in the affinity header, instead of each request's own model or digest; None goes back
+        to per-request keys. Upload the blobs of a new model with the new model's name, so the
+        model is created where later calls by its name go.
+
+        Raises:
+            OllamaRequestError: A bad value; or `affinity_key` while affinity is off.
         """
         clone = copy.copy(self)
         clone._owns_http = False
+        if not isinstance(affinity_key, NotGiven):
+            if affinity_key is not None:
+                if self._affinity_header is None:
+                    raise OllamaRequestError(
+                        "affinity_key needs the affinity header, which is off for this client"
+                    )
+                affinity_key = routing_key(require_model(affinity_key, "affinity_key"))
+            clone._affinity_pin = affinity_key
         if not isinstance(timeout, NotGiven):
             clone._request_timeout = build_timeout(timeout)
         if not isinstance(deadline, NotGiven):
@@ -331,6 +360,7 @@ class AsyncClient:
         model: str | None = None,
         stream: bool = False,
         expires: float | NotGiven | None = NOT_GIVEN,
+        keyed: Any = None,
     ) -> tuple[httpx.Response, bytes]:
         """Send one request under the retry policy and the deadline.
 
@@ -342,13 +372,21 @@ class AsyncClient:
         A failure leaves no reference cycle behind: the frames it passed through are cleared,
         so the sockets and files they held are released at once, even with the garbage
         collector off.
+
+        `keyed` (the request struct, or the path parameters) gives the routing key of the
+        affinity header, as the operation's `affinity` fields say.
         """
         url = self._base_url + (path or op.path)
+        headers = self._request_headers
+        if self._affinity_header is not None:
+            key = self._affinity_pin or affinity_key(op.affinity, keyed)
+            if key is not None:
+                headers = {**(headers or {}), self._affinity_header: key}
         if isinstance(expires, NotGiven):
             expires = expiry(self._deadline)
         try:
             with async_deadline(expires):
-                return await self._attempts(op, url, body, upload, model, stream, expires)
+                return await self._attempts(op, url, body, upload, headers, model, stream, expires)
         except DeadlineExpired:
             raise self._deadline_error(url) from None
         except OllamaServiceError as exc:
@@ -364,6 +402,7 @@ class AsyncClient:
         url: str,
         body: bytes | None,
         upload: Callable[[], AsyncUpload] | None,
+        headers: dict[str, str] | None,
         model: str | None,
         stream: bool,
         expires: float | None,
@@ -372,7 +411,7 @@ class AsyncClient:
         # The first attempt runs outside tenacity, which costs more per call than a local
         # request takes; tenacity takes over only after a failure worth retrying.
         try:
-            return await self._send_once(op, url, body, upload, model, stream, 1, expires)
+            return await self._send_once(op, url, body, upload, headers, model, stream, 1, expires)
         except OllamaServiceError as exc:
             if policy.max_attempts == 1 or not should_retry(
                 exc, idempotent=op.idempotent, max_retry_after=policy.max_retry_after
@@ -389,7 +428,9 @@ class AsyncClient:
                 if number == 1:
                     # Replay the failure already seen, so tenacity waits, logs and counts it.
                     raise first_failure
-                return await self._send_once(op, url, body, upload, model, stream, number, expires)
+                return await self._send_once(
+                    op, url, body, upload, headers, model, stream, number, expires
+                )
         raise AssertionError("unreachable: the retry loop returns or raises")  # pragma: no cover
 
     async def _send_once(
@@ -398,6 +439,7 @@ class AsyncClient:
         url: str,
         body: bytes | None,
         upload: Callable[[], AsyncUpload] | None,
+        headers: dict[str, str] | None,
         model: str | None,
         stream: bool,
         attempt: int,
@@ -413,7 +455,7 @@ class AsyncClient:
                     op.method,
                     url,
                     content=content if content is not None else body,
-                    headers=self._request_headers,
+                    headers=headers,
                     timeout=(
                         httpx.USE_CLIENT_DEFAULT
                         if self._request_timeout is None
@@ -463,31 +505,47 @@ class AsyncClient:
         return response, data
 
     async def _json(
-        self, op: Operation[T], body: bytes | None = None, model: str | None = None
+        self,
+        op: Operation[T],
+        body: bytes | None = None,
+        model: str | None = None,
+        keyed: Any = None,
     ) -> T:
-        _, data = await self._send(op, body=body, model=model)
+        _, data = await self._send(op, body=body, model=model, keyed=keyed)
         assert op.decoder is not None
         return decode_body(data, op.decoder)
 
     @overload
     async def _streamable(
-        self, op: Operation[T], body: bytes, model: str | None, stream: Literal[True]
+        self,
+        op: Operation[T],
+        body: bytes,
+        model: str | None,
+        stream: Literal[True],
+        keyed: Any = None,
     ) -> AsyncStream[T]: ...
     @overload
     async def _streamable(
-        self, op: Operation[T], body: bytes, model: str | None, stream: Literal[False]
+        self,
+        op: Operation[T],
+        body: bytes,
+        model: str | None,
+        stream: Literal[False],
+        keyed: Any = None,
     ) -> T: ...
     @overload
     async def _streamable(
-        self, op: Operation[T], body: bytes, model: str | None, stream: bool
+        self, op: Operation[T], body: bytes, model: str | None, stream: bool, keyed: Any = None
     ) -> T | AsyncStream[T]: ...
     async def _streamable(
-        self, op: Operation[T], body: bytes, model: str | None, stream: bool
+        self, op: Operation[T], body: bytes, model: str | None, stream: bool, keyed: Any = None
     ) -> T | AsyncStream[T]:
         if not stream:
-            return await self._json(op, body, model)
+            return await self._json(op, body, model, keyed)
         expires = expiry(self._deadline)
-        response, _ = await self._send(op, body=body, model=model, stream=True, expires=expires)
+        response, _ = await self._send(
+            op, body=body, model=model, stream=True, expires=expires, keyed=keyed
+        )
         if expires is None:
             return AsyncStream(response, op, model=model)
         # The deadline also bounds the wait for the stream's first item.
@@ -621,7 +679,7 @@ class AsyncClient:
             truncate=unset_if_none(truncate),
             shift=unset_if_none(shift),
         )
-        return await self._streamable(GENERATE, encode_body(request), name, stream)
+        return await self._streamable(GENERATE, encode_body(request), name, stream, request)
 
     @overload
     async def chat(
@@ -720,7 +778,7 @@ class AsyncClient:
             truncate=unset_if_none(truncate),
             shift=unset_if_none(shift),
         )
-        return await self._streamable(CHAT, encode_body(request), name, stream)
+        return await self._streamable(CHAT, encode_body(request), name, stream, request)
 
     async def embed(
         self,
@@ -760,7 +818,7 @@ class AsyncClient:
             keep_alive=normalize_keep_alive(keep_alive),
             dimensions=unset_if_none(dimensions),
         )
-        return await self._json(EMBED, encode_body(request), name)
+        return await self._json(EMBED, encode_body(request), name, request)
 
     async def embeddings(
         self,
@@ -784,7 +842,7 @@ class AsyncClient:
             options=normalize_options(options),
             keep_alive=normalize_keep_alive(keep_alive),
         )
-        return await self._json(EMBEDDINGS, encode_body(request), name)
+        return await self._json(EMBEDDINGS, encode_body(request), name, request)
 
     # --- Models ---------------------------------------------------------------------------
 
@@ -808,7 +866,7 @@ class AsyncClient:
         """
         name = require_model(model)
         request = ShowRequest(model=name, verbose=unset_if_none(verbose))
-        return await self._json(SHOW, encode_body(request), name)
+        return await self._json(SHOW, encode_body(request), name, request)
 
     @overload
     async def pull(
@@ -837,7 +895,7 @@ class AsyncClient:
         """
         name = require_model(model)
         request = PullRequest(model=name, insecure=insecure, stream=stream)
-        return await self._streamable(PULL, encode_body(request), name, stream)
+        return await self._streamable(PULL, encode_body(request), name, stream, request)
 
     @overload
     async def push(
@@ -857,7 +915,7 @@ class AsyncClient:
         """
         name = require_model(model)
         request = PushRequest(model=name, insecure=insecure, stream=stream)
-        return await self._streamable(PUSH, encode_body(request), name, stream)
+        return await self._streamable(PUSH, encode_body(request), name, stream, request)
 
     @overload
     async def create(
@@ -948,7 +1006,7 @@ class AsyncClient:
             requires=unset_if_none(requires),
             stream=stream,
         )
-        return await self._streamable(CREATE, encode_body(request), name, stream)
+        return await self._streamable(CREATE, encode_body(request), name, stream, request)
 
     async def copy(self, source: str, destination: str) -> StatusResponse:
         """Copy a model under a new name (POST /api/copy).
@@ -963,7 +1021,7 @@ class AsyncClient:
             source=require_model(source, "source"),
             destination=require_model(destination, "destination"),
         )
-        await self._send(COPY, body=encode_body(request), model=source)
+        await self._send(COPY, body=encode_body(request), model=source, keyed=request)
         return _SUCCESS
 
     async def delete(self, model: str) -> StatusResponse:
@@ -976,7 +1034,8 @@ class AsyncClient:
             OllamaModelNotFoundError: The model is not installed.
         """
         name = require_model(model)
-        await self._send(DELETE, body=encode_body(DeleteRequest(model=name)), model=name)
+        request = DeleteRequest(model=name)
+        await self._send(DELETE, body=encode_body(request), model=name, keyed=request)
         return _SUCCESS
 
     # --- Blobs ----------------------------------------------------------------------------
@@ -984,7 +1043,7 @@ class AsyncClient:
     async def blob_exists(self, digest: str) -> bool:
         """Whether this server already has a blob (HEAD /api/blobs/{digest})."""
         try:
-            await self._send(BLOB_EXISTS, path=blob_path(digest))
+            await self._send(BLOB_EXISTS, path=blob_path(digest), keyed={"digest": digest})
         except OllamaResponseError as exc:
             if exc.status_code == 404:
                 return False
@@ -1021,7 +1080,9 @@ class AsyncClient:
                 return async_iter_file(file)
 
         if not await self.blob_exists(digest):
-            await self._send(CREATE_BLOB, upload=upload, path=blob_path(digest))
+            await self._send(
+                CREATE_BLOB, upload=upload, path=blob_path(digest), keyed={"digest": digest}
+            )
         return digest
 
     # --- Server ---------------------------------------------------------------------------

@@ -110,7 +110,8 @@ class SyncOllamaService:
 
     Every argument left as None is taken from `OllamaSettings` (`OLLAMA_BASE_URL` or
     `OLLAMA_HOST`, `OLLAMA_TIMEOUT`, `OLLAMA_MAX_CONNECTIONS`, `OLLAMA_MAX_RETRIES`,
-    `OLLAMA_API_KEY`, `OLLAMA_DEFAULT_MODEL`); settings are read only when one is needed.
+    `OLLAMA_API_KEY`, `OLLAMA_DEFAULT_MODEL`, `OLLAMA_AFFINITY`, `OLLAMA_AFFINITY_HEADER`);
+    settings are read only when one is needed.
 
     Args:
         base_url: Server URL.
@@ -122,6 +123,9 @@ class SyncOllamaService:
         headers: Extra headers for every request.
         deadline: Total seconds a call may take (see `AsyncClient`).
         max_response_bytes: Cap on a whole reply's size (see `AsyncClient`).
+        affinity: Send each request's model in the affinity header, for a load balancer that
+            routes by model (on by default; False turns it off).
+        affinity_header: The header's name (default `X-Ollama-Model`).
         client: A ready client to use instead of building one (it is not closed by us).
         settings: Settings to use instead of reading the environment.
 
@@ -141,6 +145,8 @@ class SyncOllamaService:
         headers: Mapping[str, str] | None = None,
         deadline: float | None = None,
         max_response_bytes: int | None = None,
+        affinity: bool | None = None,
+        affinity_header: str | None = None,
         client: Client | None = None,
         settings: OllamaSettings | None = None,
     ) -> None:
@@ -168,6 +174,11 @@ class SyncOllamaService:
                     settings.max_response_bytes
                     if max_response_bytes is None
                     else max_response_bytes
+                ),
+                affinity_header=(
+                    None
+                    if not (settings.affinity if affinity is None else affinity)
+                    else affinity_header or settings.affinity_header
                 ),
             )
         self.client = client

@@ -107,6 +107,8 @@ class Operation(Generic[_T]):
         terminal_value: ...and the value it has there.
         empty_body: Success replies carry no body.
         raw_body: The request body is raw bytes, not JSON.
+        affinity: The request fields or path parameters whose first set value is the routing
+            key of the affinity header (see `ollama_service._affinity`); empty: no header.
     """
 
     name: str
@@ -120,3 +122,4 @@ class Operation(Generic[_T]):
     terminal_value: object = None
     empty_body: bool = False
     raw_body: bool = False
+    affinity: tuple[str, ...] = ()

@@ -42,6 +42,7 @@ DOC_FILES = (
     "docs/streaming.md",
     "docs/errors.md",
     "docs/retries-and-timeouts.md",
+    "docs/scaling-out.md",
 )
 # Packages a snippet may use that are not dependencies of the SDK or its tests.
 OPTIONAL = ("fastapi",)

@@ -15,6 +15,7 @@ TREES: Final[tuple[tuple[str, str], ...]] = (
     ("src/ollama_service/_async", "src/ollama_service/_sync"),
     ("tests/_async", "tests/_sync"),
     ("tests/reliability/_async", "tests/reliability/_sync"),
+    ("tests/scaleout/_async", "tests/scaleout/_sync"),
 )
 
 REPLACEMENTS: Final[dict[str, str]] = {

@@ -183,6 +183,14 @@ def bench(session: nox.Session) -> None:
 
 
 @nox.session
+def scaleout(session: nox.Session) -> None:
+    """The SDK through real nginx and HAProxy (deploy/ configurations); needs both installed
+    (`apt-get install -y --no-install-recommends nginx haproxy`), else the tests skip."""
+    _install(session)
+    _pytest(session, "tests/scaleout")
+
+
+@nox.session
 def reliability(session: nox.Session) -> None:
     """The reliability suite: faults, load and soak on loopback (`-- -k refused` selects cases)."""
     _install(session)

@@ -242,7 +242,9 @@ class Proxy:
         if self.kind == "nginx":
             lines = self.log.read_text().splitlines() if self.log.exists() else []
             return [int(line.split()[0]) for line in lines]
-        return [int(port) for port in re.findall(r"127\.0\.0\.1:(\d+) ", self.output())]
+        # httplog lines of requests (not the readiness probe's bare connection, `<BADREQ>`).
+        request = r'^127\.0\.0\.1:(\d+) .*"(?:GET|HEAD|POST|DELETE) '
+        return [int(p) for p in re.findall(request, self.output(), re.MULTILINE)]
 
     def __enter__(self) -> Proxy:
         return self.start()

@@ -493,14 +493,14 @@ class Client:
                 model=model,
             )
         if response.status_code >= 400:
-            headers = response.headers
+            reply = response.headers
             raise error_from_response(
                 response.status_code,
                 data,
                 model=model,
-                retry_after=parse_retry_after(headers.get("retry-after")),
-                content_type=headers.get("content-type"),
-                server=headers.get("server"),
+                retry_after=parse_retry_after(reply.get("retry-after")),
+                content_type=reply.get("content-type"),
+                server=reply.get("server"),
             )
         return response, data
 

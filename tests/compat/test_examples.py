@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import re
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -145,16 +146,21 @@ def _params(table: dict[str, Script] | dict[int, tuple[str, Script]]) -> list[ob
 
 
 def _run_both(source: str, name: str, script: Script, tmp_path: Path) -> tuple[Run, Run]:
-    runs = []
-    for variant, text in (("official", source), ("ours", rewrite_imports(source))):
+    """Run the published script and its rewritten twin, at once (each on its own server)."""
+
+    def run(variant: str, text: str) -> Run:
         workdir = tmp_path / variant
         workdir.mkdir()
         (workdir / "image.png").write_bytes(_PNG)
         path = workdir / name
         path.write_text(text, encoding="utf-8")
         with fake_server() as server:
-            runs.append(run_python(path, base_url=server.base_url, cwd=workdir, stdin=script.stdin))
-    return runs[0], runs[1]
+            return run_python(path, base_url=server.base_url, cwd=workdir, stdin=script.stdin)
+
+    with ThreadPoolExecutor(2) as pool:
+        official = pool.submit(run, "official", source)
+        ours = pool.submit(run, "ours", rewrite_imports(source))
+        return official.result(), ours.result()
 
 
 def _check(official: Run, ours: Run, script: Script) -> None:

@@ -282,6 +282,24 @@ def test_every_server_down(proxy: Proxy, backends: list[FakeOllamaServer]) -> No
     assert listed.value.status_code in (502, 503)
 
 
+def test_a_short_outage_of_every_server_is_survived(
+    proxy: Proxy, backends: list[FakeOllamaServer]
+) -> None:
+    # Every server refuses its next connection: the balancer finds no server, marks them all
+    # failed and answers 502/503 until fail_timeout (nginx) or the next check (HAProxy).
+    for server in backends:
+        server.faults.reset_on_connect(1)
+    # The settings docs/scaling-out.md recommends: a retry budget longer than that window.
+    with client_for(proxy, max_retries=4, retry_max_backoff=8) as client:
+        reply = client.generate("llama3.2", PROMPT)
+    assert reply.response == FakeOllamaServer.reply_for(PROMPT)
+    # nginx tries (and marks down) every server; HAProxy marks the first down and ends that
+    # request, which the client retries.
+    assert any(server.faults.pending == 0 for server in backends)
+    # The generation ran once: nothing was repeated by the balancer or by us.
+    assert [p for _, _, p in model_requests(backends)] == ["/api/generate"]
+
+
 def test_keep_alive_on_both_sides(proxy: Proxy, backends: list[FakeOllamaServer]) -> None:
     for server in backends:
         server.reset_stats()

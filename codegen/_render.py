@@ -169,6 +169,7 @@ def render_operation(op: OperationIR, ir: SpecIR) -> str:
         "empty_body": op.empty_body or None,
         "raw_body": op.raw_body or None,
         "affinity": op.affinity or None,
+        "genai_operation": op.genai_operation,
     }
     args = {**required, **{k: repr(v) for k, v in optional.items() if v is not None}}
     body = ", ".join(f"{k}={v}" for k, v in args.items())

@@ -74,6 +74,7 @@ class OperationIR:
     raw_body: bool = False
     deprecated: bool = False
     affinity: tuple[str, ...] = ()
+    genai_operation: str | None = None
 
 
 @dataclass
@@ -303,6 +304,7 @@ def _operation(method: str, path: str, op: dict[str, Any]) -> OperationIR:
         raw_body=bool(op.get("x-request-body-raw", False)),
         deprecated=bool(op.get("deprecated", False)),
         affinity=_affinity(op, where),
+        genai_operation=op.get("x-genai-operation"),
     )
 
 

@@ -415,6 +415,36 @@ def test_x_idempotent(
     assert op["x-idempotent"] is idempotent
 
 
+# gen_ai.operation.name per operation: the GenAI conventions' names where they have one.
+GENAI_OPERATIONS = {
+    "health": "health",
+    "healthHead": "health",
+    "version": "version",
+    "versionHead": "version",
+    "generate": "text_completion",
+    "chat": "chat",
+    "embed": "embeddings",
+    "embeddings": "embeddings",
+    "list": "list_models",
+    "listHead": "list_models",
+    "show": "show_model",
+    "create": "create_model",
+    "copy": "copy_model",
+    "delete": "delete_model",
+    "pull": "pull_model",
+    "push": "push_model",
+    "ps": "list_running_models",
+    "blobExists": "check_blob",
+    "createBlob": "push_blob",
+}
+
+
+def test_every_operation_names_its_genai_operation() -> None:
+    """A new endpoint must say what its telemetry span is called."""
+    named = {op["operationId"]: op.get("x-genai-operation") for _, _, op in OPERATIONS.values()}
+    assert named == GENAI_OPERATIONS
+
+
 @pytest.mark.parametrize(
     ("method", "path", "op_id", "request_schema", "idempotent", "stream"), _endpoint_params()
 )

@@ -109,6 +109,9 @@ class Operation(Generic[_T]):
         raw_body: The request body is raw bytes, not JSON.
         affinity: The request fields or path parameters whose first set value is the routing
             key of the affinity header (see `ollama_service._affinity`); empty: no header.
+        genai_operation: `gen_ai.operation.name` of its telemetry span (`chat`,
+            `text_completion`, `embeddings`, or our name for a model-management call); None
+            means the operationId.
     """
 
     name: str
@@ -123,3 +126,4 @@ class Operation(Generic[_T]):
     empty_body: bool = False
     raw_body: bool = False
     affinity: tuple[str, ...] = ()
+    genai_operation: str | None = None

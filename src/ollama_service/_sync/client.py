@@ -18,6 +18,7 @@ from types import TracebackType
 from typing import Any, Literal, TypeVar, overload
 
 import httpx
+import msgspec
 
 from ollama_service._affinity import affinity_key, check_affinity_header, routing_key
 from ollama_service._compat import (
@@ -87,6 +88,7 @@ from ollama_service._retry import (
     should_retry,
 )
 from ollama_service._sync.streams import Stream
+from ollama_service._telemetry import CallRecord, Telemetry, client_telemetry
 from ollama_service.types import (
     ChatRequest,
     ChatResponse,
@@ -213,6 +215,9 @@ class Client:
         affinity_header: The header that carries each request's model (or blob digest), so a
             load balancer can send each model to one server (see "Scaling out" in the docs);
             None turns it off. A header of the same name in `headers` wins.
+        telemetry: OpenTelemetry settings (`Telemetry`), or False to record nothing. By
+            default every call is a GenAI client span, with metrics, as soon as the
+            application configures OpenTelemetry (see the observability guide).
         **kwargs: Passed to the `httpx.AsyncClient` we create (`verify`, `proxy`, `auth`, ...).
 
     Raises:
@@ -236,11 +241,13 @@ class Client:
         transport: httpx.BaseTransport | None = None,
         follow_redirects: bool = True,
         affinity_header: str | None = DEFAULT_AFFINITY_HEADER,
+        telemetry: Telemetry | bool | None = None,
         **kwargs: Any,
     ) -> None:
         self._affinity_header = check_affinity_header(affinity_header)
         self._affinity_pin: str | None = None
         self._base_url, basic_auth = split_credentials(resolve_base_url(host))
+        self._telemetry = client_telemetry(self._base_url, telemetry)
         key = api_key if api_key is not None else os.environ.get(ENV_API_KEY) or None
         all_headers = build_headers(api_key=key, headers=headers, basic_auth=basic_auth)
         self._deadline = check_deadline(deadline)
@@ -361,6 +368,7 @@ class Client:
         stream: bool = False,
         expires: float | NotGiven | None = NOT_GIVEN,
         keyed: Any = None,
+        rec: CallRecord | None = None,
     ) -> tuple[httpx.Response, bytes]:
         """Send one request under the retry policy and the deadline.
 
@@ -374,7 +382,8 @@ class Client:
         collector off.
 
         `keyed` (the request struct, or the path parameters) gives the routing key of the
-        affinity header, as the operation's `affinity` fields say.
+        affinity header, as the operation's `affinity` fields say. `rec`, the call's telemetry,
+        sees each retry and may add the trace context to the headers.
         """
         url = self._base_url + (path or op.path)
         headers = self._request_headers
@@ -382,11 +391,13 @@ class Client:
             key = self._affinity_pin or affinity_key(op.affinity, keyed)
             if key is not None:
                 headers = {**(headers or {}), self._affinity_header: key}
+        if rec is not None:
+            headers = rec.headers(headers)
         if isinstance(expires, NotGiven):
             expires = expiry(self._deadline)
         try:
             with deadline(expires):
-                return self._attempts(op, url, body, upload, headers, model, stream, expires)
+                return self._attempts(op, url, body, upload, headers, model, stream, expires, rec)
         except DeadlineExpired:
             raise self._deadline_error(url) from None
         except OllamaServiceError as exc:
@@ -406,6 +417,7 @@ class Client:
         model: str | None,
         stream: bool,
         expires: float | None,
+        rec: CallRecord | None = None,
     ) -> tuple[httpx.Response, bytes]:
         policy = self._pull_policy if op is PULL else self._policy
         # The first attempt runs outside tenacity, which costs more per call than a local
@@ -421,6 +433,8 @@ class Client:
 
         def on_retry(attempt: int, error: BaseException, delay: float) -> None:
             log_retry(method=op.method, path=op.path, attempt=attempt, delay=delay, error=error)
+            if rec is not None:
+                rec.retry(attempt, delay, error)
 
         for attempt in retrying(policy, idempotent=op.idempotent, on_retry=on_retry):
             with attempt:
@@ -504,50 +518,94 @@ class Client:
             )
         return response, data
 
+    # Each call goes through `_json`, `_streamable` or `_plain`, which open its telemetry record
+    # (None unless OpenTelemetry is configured) and end it with the reply or the error. The
+    # request struct (or the path parameters, `keyed`) also gives the affinity routing key.
+
     def _json(
         self,
         op: Operation[T],
-        body: bytes | None = None,
+        request: msgspec.Struct | None = None,
         model: str | None = None,
-        keyed: Any = None,
     ) -> T:
-        _, data = self._send(op, body=body, model=model, keyed=keyed)
-        assert op.decoder is not None
-        return decode_body(data, op.decoder)
+        body = None if request is None else encode_body(request)
+        rec = None if self._telemetry is None else self._telemetry.start(op, request, model, False)
+        try:
+            response, data = self._send(op, body=body, model=model, keyed=request, rec=rec)
+            assert op.decoder is not None
+            result = decode_body(data, op.decoder)
+        except BaseException as exc:
+            if rec is not None:
+                rec.fail(exc)
+            raise
+        if rec is not None:
+            rec.succeed(result, response.status_code)
+        return result
+
+    def _plain(
+        self,
+        op: Operation[Any],
+        request: msgspec.Struct | None = None,
+        model: str | None = None,
+        *,
+        path: str | None = None,
+        upload: Callable[[], Upload] | None = None,
+        keyed: Any = None,
+    ) -> tuple[httpx.Response, bytes]:
+        """A call whose reply has no body to decode."""
+        body = None if request is None else encode_body(request)
+        rec = None if self._telemetry is None else self._telemetry.start(op, request, model, False)
+        try:
+            response, data = self._send(
+                op,
+                body=body,
+                upload=upload,
+                path=path,
+                model=model,
+                keyed=request if keyed is None else keyed,
+                rec=rec,
+            )
+        except BaseException as exc:
+            if rec is not None:
+                rec.fail(exc)
+            raise
+        if rec is not None:
+            rec.succeed(None, response.status_code)
+        return response, data
 
     @overload
     def _streamable(
-        self,
-        op: Operation[T],
-        body: bytes,
-        model: str | None,
-        stream: Literal[True],
-        keyed: Any = None,
+        self, op: Operation[T], request: msgspec.Struct, model: str | None, stream: Literal[True]
     ) -> Stream[T]: ...
     @overload
     def _streamable(
-        self,
-        op: Operation[T],
-        body: bytes,
-        model: str | None,
-        stream: Literal[False],
-        keyed: Any = None,
+        self, op: Operation[T], request: msgspec.Struct, model: str | None, stream: Literal[False]
     ) -> T: ...
     @overload
     def _streamable(
-        self, op: Operation[T], body: bytes, model: str | None, stream: bool, keyed: Any = None
+        self, op: Operation[T], request: msgspec.Struct, model: str | None, stream: bool
     ) -> T | Stream[T]: ...
     def _streamable(
-        self, op: Operation[T], body: bytes, model: str | None, stream: bool, keyed: Any = None
+        self, op: Operation[T], request: msgspec.Struct, model: str | None, stream: bool
     ) -> T | Stream[T]:
         if not stream:
-            return self._json(op, body, model, keyed)
+            return self._json(op, request, model)
+        body = encode_body(request)
+        rec = None if self._telemetry is None else self._telemetry.start(op, request, model, True)
         expires = expiry(self._deadline)
-        response, _ = self._send(
-            op, body=body, model=model, stream=True, expires=expires, keyed=keyed
-        )
+        try:
+            response, _ = self._send(
+                op, body=body, model=model, stream=True, expires=expires, keyed=request, rec=rec
+            )
+        except BaseException as exc:
+            if rec is not None:
+                rec.fail(exc)
+            raise
+        if rec is not None:
+            # The span stays open until the stream ends, but is no longer the current one.
+            rec.detach(response.status_code)
         if expires is None:
-            return Stream(response, op, model=model)
+            return Stream(response, op, model=model, telemetry=rec)
         # The deadline also bounds the wait for the stream's first item.
         return Stream(
             response,
@@ -555,6 +613,7 @@ class Client:
             model=model,
             first_item_by=expires,
             deadline_error=self._deadline_error(str(response.url), stream=True),
+            telemetry=rec,
         )
 
     # --- Generation -----------------------------------------------------------------------
@@ -679,7 +738,7 @@ class Client:
             truncate=unset_if_none(truncate),
             shift=unset_if_none(shift),
         )
-        return self._streamable(GENERATE, encode_body(request), name, stream, request)
+        return self._streamable(GENERATE, request, name, stream)
 
     @overload
     def chat(
@@ -778,7 +837,7 @@ class Client:
             truncate=unset_if_none(truncate),
             shift=unset_if_none(shift),
         )
-        return self._streamable(CHAT, encode_body(request), name, stream, request)
+        return self._streamable(CHAT, request, name, stream)
 
     def embed(
         self,
@@ -818,7 +877,7 @@ class Client:
             keep_alive=normalize_keep_alive(keep_alive),
             dimensions=unset_if_none(dimensions),
         )
-        return self._json(EMBED, encode_body(request), name, request)
+        return self._json(EMBED, request, name)
 
     def embeddings(
         self,
@@ -842,7 +901,7 @@ class Client:
             options=normalize_options(options),
             keep_alive=normalize_keep_alive(keep_alive),
         )
-        return self._json(EMBEDDINGS, encode_body(request), name, request)
+        return self._json(EMBEDDINGS, request, name)
 
     # --- Models ---------------------------------------------------------------------------
 
@@ -866,7 +925,7 @@ class Client:
         """
         name = require_model(model)
         request = ShowRequest(model=name, verbose=unset_if_none(verbose))
-        return self._json(SHOW, encode_body(request), name, request)
+        return self._json(SHOW, request, name)
 
     @overload
     def pull(
@@ -895,7 +954,7 @@ class Client:
         """
         name = require_model(model)
         request = PullRequest(model=name, insecure=insecure, stream=stream)
-        return self._streamable(PULL, encode_body(request), name, stream, request)
+        return self._streamable(PULL, request, name, stream)
 
     @overload
     def push(
@@ -915,7 +974,7 @@ class Client:
         """
         name = require_model(model)
         request = PushRequest(model=name, insecure=insecure, stream=stream)
-        return self._streamable(PUSH, encode_body(request), name, stream, request)
+        return self._streamable(PUSH, request, name, stream)
 
     @overload
     def create(
@@ -1006,7 +1065,7 @@ class Client:
             requires=unset_if_none(requires),
             stream=stream,
         )
-        return self._streamable(CREATE, encode_body(request), name, stream, request)
+        return self._streamable(CREATE, request, name, stream)
 
     def copy(self, source: str, destination: str) -> StatusResponse:
         """Copy a model under a new name (POST /api/copy).
@@ -1021,7 +1080,7 @@ class Client:
             source=require_model(source, "source"),
             destination=require_model(destination, "destination"),
         )
-        self._send(COPY, body=encode_body(request), model=source, keyed=request)
+        self._plain(COPY, request, source)
         return _SUCCESS
 
     def delete(self, model: str) -> StatusResponse:
@@ -1034,8 +1093,7 @@ class Client:
             OllamaModelNotFoundError: The model is not installed.
         """
         name = require_model(model)
-        request = DeleteRequest(model=name)
-        self._send(DELETE, body=encode_body(request), model=name, keyed=request)
+        self._plain(DELETE, DeleteRequest(model=name), name)
         return _SUCCESS
 
     # --- Blobs ----------------------------------------------------------------------------
@@ -1043,7 +1101,7 @@ class Client:
     def blob_exists(self, digest: str) -> bool:
         """Whether this server already has a blob (HEAD /api/blobs/{digest})."""
         try:
-            self._send(BLOB_EXISTS, path=blob_path(digest), keyed={"digest": digest})
+            self._plain(BLOB_EXISTS, path=blob_path(digest), keyed={"digest": digest})
         except OllamaResponseError as exc:
             if exc.status_code == 404:
                 return False
@@ -1080,7 +1138,9 @@ class Client:
                 return iter_file(file)
 
         if not self.blob_exists(digest):
-            self._send(CREATE_BLOB, upload=upload, path=blob_path(digest), keyed={"digest": digest})
+            self._plain(
+                CREATE_BLOB, path=blob_path(digest), upload=upload, keyed={"digest": digest}
+            )
         return digest
 
     # --- Server ---------------------------------------------------------------------------
@@ -1102,7 +1162,7 @@ class Client:
                 version that never raises).
             OllamaResponseError: It answered with an error status.
         """
-        response, data = self._send(HEALTH)
+        response, data = self._plain(HEALTH)
         return response.status_code == 200 and data.strip() == _HEALTHY_BODY
 
     # --- Lifecycle ------------------------------------------------------------------------

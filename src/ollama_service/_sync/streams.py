@@ -14,7 +14,7 @@ from __future__ import annotations
 import weakref
 from collections.abc import Iterator
 from types import GenericAlias, TracebackType
-from typing import Any, Final, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar
 
 import httpx
 import msgspec
@@ -33,6 +33,9 @@ from ollama_service._errors import (
 from ollama_service._logging import log_stream_end
 from ollama_service._ndjson import ERROR_KEY, LineSplitter, is_terminal
 from ollama_service.types._base import Operation
+
+if TYPE_CHECKING:
+    from ollama_service._telemetry import CallRecord
 
 __all__ = ["Stream"]
 
@@ -83,10 +86,12 @@ class _Progress:
     collector off.
     """
 
-    __slots__ = ("count", "failure", "last", "released", "response", "state")
+    __slots__ = ("count", "failure", "last", "released", "response", "state", "telemetry")
 
-    def __init__(self, response: httpx.Response) -> None:
+    def __init__(self, response: httpx.Response, telemetry: CallRecord | None = None) -> None:
         self.response = response
+        # The call's span, which lasts until the stream ends, fails or is closed.
+        self.telemetry = telemetry
         self.count = 0
         self.last: object = None
         self.state: str = _OPEN
@@ -103,6 +108,8 @@ def _abandon(progress: _Progress) -> None:
         progress.released = True
         if progress.state is _OPEN:
             progress.state = _CLOSED
+        if progress.telemetry is not None:
+            progress.telemetry.stream_closed()
         release_abandoned(progress.response)
 
 
@@ -160,6 +167,7 @@ def _read(
     many = _list_decoder(decoder)
     open_ = _OPEN
     ended = False
+    rec = progress.telemetry
     try:
         with map_transport_errors(str(response.url), stream_items=progress.items):
             while not ended:
@@ -180,6 +188,8 @@ def _read(
                     for item in batch:
                         progress.count += 1
                         progress.last = item
+                        if rec is not None:
+                            rec.item(item)
                         yield item
                         if progress.state is not open_:
                             _after_close(progress)
@@ -195,6 +205,8 @@ def _read(
                             item = decode_item(line, decoder)
                     progress.count += 1
                     progress.last = item
+                    if rec is not None:
+                        rec.item(item)
                     yield item
                     if progress.state is not open_:
                         _after_close(progress)
@@ -207,6 +219,8 @@ def _read(
     except OllamaServiceError as exc:
         if progress.state is _OPEN:
             progress.state, progress.failure = _FAILED, str(exc)
+        if rec is not None:
+            rec.fail(exc)
         _release(progress)
         if (
             isinstance(exc, OllamaTimeoutError)
@@ -218,11 +232,15 @@ def _read(
             progress.failure = str(deadline_error)
             raise deadline_error from exc
         raise
-    except BaseException:
+    except BaseException as exc:
         if progress.state is _OPEN:
             progress.state = _CLOSED
+        if rec is not None:
+            rec.fail(exc)  # a reader that stopped (GeneratorExit) is a close, not an error
         _release(progress)
         raise
+    if rec is not None:
+        rec.stream_done()
     progress.state = _DONE
     log_stream_end(
         path=operation.path,
@@ -261,6 +279,7 @@ class Stream(Generic[T]):
         model: str | None,
         first_item_by: float | None = None,
         deadline_error: OllamaTimeoutError | None = None,
+        telemetry: CallRecord | None = None,
     ) -> None:
         if operation.decoder is None:  # pragma: no cover - streamed operations always decode
             raise TypeError(f"{operation.name} has no decoder to stream with")
@@ -269,7 +288,7 @@ class Stream(Generic[T]):
         self._model = model
         self._first_item_by = first_item_by
         self._deadline_error = deadline_error
-        self._progress = _Progress(response)
+        self._progress = _Progress(response, telemetry)
         self._iterator: Iterator[T] | None = None
 
     def __iter__(self) -> Iterator[T]:
@@ -312,6 +331,11 @@ class Stream(Generic[T]):
                 progress.last, self._operation.terminal_field, self._operation.terminal_value
             )
             progress.state = _DONE if terminal and progress.count else _CLOSED
+            if progress.telemetry is not None:
+                if progress.state is _DONE:
+                    progress.telemetry.stream_done()
+                else:
+                    progress.telemetry.stream_closed()
         _release(progress)
 
     def __enter__(self) -> Stream[T]:

@@ -39,6 +39,7 @@ from ollama_service._structured import parse_structured
 from ollama_service._sync.client import Client
 from ollama_service._sync.service import SyncOllamaService
 from ollama_service._sync.streams import Stream
+from ollama_service._telemetry import Telemetry
 from ollama_service._version import __version__
 from ollama_service.types import (
     ChatResponse,
@@ -94,6 +95,7 @@ __all__ = [
     "StatusResponse",
     "Stream",
     "SyncOllamaService",
+    "Telemetry",
     "Tool",
     "ToolCall",
     "VersionResponse",

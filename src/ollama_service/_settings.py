@@ -16,6 +16,8 @@ never builds an `OllamaService` from the environment never pays for pydantic.
 | `OLLAMA_MAX_RESPONSE_BYTES` | 134217728 (128 MiB): cap on a whole reply |
 | `OLLAMA_AFFINITY` | true: each request carries its model in the affinity header |
 | `OLLAMA_AFFINITY_HEADER` | `X-Ollama-Model` |
+| `OLLAMA_OTEL_CAPTURE_CONTENT` | false: prompts and completions are not put on spans |
+| `OLLAMA_OTEL_PROPAGATE` | false: no `traceparent` header is sent |
 
 A blank variable counts as unset, and the environment wins over the `.env` file.
 """
@@ -61,6 +63,8 @@ class OllamaSettings(BaseSettings):
         affinity: Send each request's model (or blob digest) in `affinity_header`, so a load
             balancer can route by model (`OLLAMA_AFFINITY=false` turns it off).
         affinity_header: The header's name.
+        otel_capture_content: Record prompts, messages and completions on OpenTelemetry spans.
+        otel_propagate: Send the trace context (`traceparent`) with each request.
     """
 
     model_config = SettingsConfigDict(
@@ -85,6 +89,8 @@ class OllamaSettings(BaseSettings):
     max_response_bytes: PositiveInt = MAX_RESPONSE_BYTES
     affinity: bool = True
     affinity_header: str = DEFAULT_AFFINITY_HEADER
+    otel_capture_content: bool = False
+    otel_propagate: bool = False
 
     @field_validator("base_url", "host")
     @classmethod

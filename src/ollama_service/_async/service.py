@@ -27,6 +27,7 @@ from ollama_service._request import (
     require_model,
     split_kwargs,
 )
+from ollama_service._telemetry import Telemetry
 from ollama_service.types import (
     ChatResponse,
     GenerateResponse,
@@ -103,6 +104,15 @@ def _chat_text(item: ChatResponse) -> str:
     return item.message.content
 
 
+def _telemetry_from(settings: OllamaSettings) -> Telemetry:
+    # True from the settings wins; otherwise the client reads the environment variables itself
+    # (OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT included).
+    return Telemetry(
+        capture_content=settings.otel_capture_content or None,
+        propagate=settings.otel_propagate or None,
+    )
+
+
 class OllamaService:
     """Generate text, manage models and check health, with settings from the environment.
 
@@ -126,6 +136,8 @@ class OllamaService:
         affinity_header: The header's name (default `X-Ollama-Model`).
         client: A ready client to use instead of building one (it is not closed by us).
         settings: Settings to use instead of reading the environment.
+        telemetry: OpenTelemetry settings for the client we build, or False to record nothing;
+            by default content capture and trace propagation follow `OLLAMA_OTEL_*`.
 
     Raises:
         OllamaRequestError: A setting or argument is invalid; the message names it.
@@ -147,6 +159,7 @@ class OllamaService:
         affinity_header: str | None = None,
         client: AsyncClient | None = None,
         settings: OllamaSettings | None = None,
+        telemetry: Telemetry | bool | None = None,
     ) -> None:
         needs_settings = client is None or default_model is None
         if settings is None and needs_settings:
@@ -178,6 +191,7 @@ class OllamaService:
                     if not (settings.affinity if affinity is None else affinity)
                     else affinity_header or settings.affinity_header
                 ),
+                telemetry=_telemetry_from(settings) if telemetry is None else telemetry,
             )
         self.client = client
         """The typed client, for every endpoint the service does not wrap."""

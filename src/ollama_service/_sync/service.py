@@ -29,6 +29,7 @@ from ollama_service._request import (
 )
 from ollama_service._sync.client import Client
 from ollama_service._sync.streams import Stream
+from ollama_service._telemetry import Telemetry
 from ollama_service.types import (
     ChatResponse,
     GenerateResponse,
@@ -105,6 +106,15 @@ def _chat_text(item: ChatResponse) -> str:
     return item.message.content
 
 
+def _telemetry_from(settings: OllamaSettings) -> Telemetry:
+    # True from the settings wins; otherwise the client reads the environment variables itself
+    # (OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT included).
+    return Telemetry(
+        capture_content=settings.otel_capture_content or None,
+        propagate=settings.otel_propagate or None,
+    )
+
+
 class SyncOllamaService:
     """Generate text, manage models and check health, with settings from the environment.
 
@@ -128,6 +138,8 @@ class SyncOllamaService:
         affinity_header: The header's name (default `X-Ollama-Model`).
         client: A ready client to use instead of building one (it is not closed by us).
         settings: Settings to use instead of reading the environment.
+        telemetry: OpenTelemetry settings for the client we build, or False to record nothing;
+            by default content capture and trace propagation follow `OLLAMA_OTEL_*`.
 
     Raises:
         OllamaRequestError: A setting or argument is invalid; the message names it.
@@ -149,6 +161,7 @@ class SyncOllamaService:
         affinity_header: str | None = None,
         client: Client | None = None,
         settings: OllamaSettings | None = None,
+        telemetry: Telemetry | bool | None = None,
     ) -> None:
         needs_settings = client is None or default_model is None
         if settings is None and needs_settings:
@@ -180,6 +193,7 @@ class SyncOllamaService:
                     if not (settings.affinity if affinity is None else affinity)
                     else affinity_header or settings.affinity_header
                 ),
+                telemetry=_telemetry_from(settings) if telemetry is None else telemetry,
             )
         self.client = client
         """The typed client, for every endpoint the service does not wrap."""

@@ -150,3 +150,26 @@ def test_global_providers_configured_after_the_client_is_built() -> None:
     spans, names = out.splitlines()
     assert spans == "['text_completion llama3.2']"
     assert names == "['gen_ai.client.operation.duration', 'gen_ai.client.token.usage']"
+
+
+def test_the_observability_pages_snippets_run() -> None:
+    """Each ```python block of docs/observability.md runs as written, in its own process
+    (they configure global providers and logging), against a fake server."""
+    import re
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[2] / "docs" / "observability.md").read_text("utf-8")
+    blocks = re.findall(r"^```python[ \t]*\n(.*?)^```[ \t]*$", text, re.MULTILINE | re.DOTALL)
+    assert len(blocks) >= 4
+    for block in blocks:
+        out = run(
+            """
+            import os
+            from ollama_service.testing import FakeOllamaServer
+            _server = FakeOllamaServer().__enter__()
+            os.environ["OLLAMA_BASE_URL"] = os.environ["OLLAMA_HOST"] = _server.base_url
+            """,
+            block,
+            "print('SNIPPET-OK')",
+        )
+        assert "SNIPPET-OK" in out.splitlines()

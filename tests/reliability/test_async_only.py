@@ -123,9 +123,13 @@ def _check_replies(replies: list[str]) -> None:
         assert reply == "".join(expected_pieces(f"stream {index}"))
 
 
+@pytest.mark.slow
 @pytest.mark.anyio
 async def test_1000_streams_through_a_caller_pool_of_10(fake: FakeOllamaServer) -> None:
-    limits = httpx.Limits(max_connections=POOL_TOTAL)
+    # No keep-alive expiry: httpx's default (5 s) is wall-clock time, and on a busy machine the
+    # event loop can be busy longer than that starting 1,000 requests (httpcore's pool scans its
+    # whole queue on every request), so an idle connection expired and was replaced: 11 opened.
+    limits = httpx.Limits(max_connections=POOL_TOTAL, keepalive_expiry=None)
     async with (
         httpx.AsyncClient(limits=limits, timeout=LOAD_TIMEOUT) as http,
         AsyncClient(fake.base_url, http_client=http, max_retries=0) as client,
@@ -164,6 +168,7 @@ def client_pool_load() -> Iterator[_Load]:
         yield _Load(replies, server.stats, idle)
 
 
+@pytest.mark.slow
 def test_1000_streams_through_the_client_pool_all_complete(client_pool_load: _Load) -> None:
     print(f"AsyncClient(max_connections=5): {client_pool_load.stats}")  # shown with -s or -rP
     _check_replies(client_pool_load.replies)
@@ -171,6 +176,7 @@ def test_1000_streams_through_the_client_pool_all_complete(client_pool_load: _Lo
     assert client_pool_load.idle
 
 
+@pytest.mark.slow
 def test_1000_streams_through_the_client_pool_reuse_10_connections(
     client_pool_load: _Load,
 ) -> None:

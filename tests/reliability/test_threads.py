@@ -18,14 +18,16 @@ from ollama_service.testing import FakeOllamaServer, ServerStats
 
 from ._async._support import MODEL
 
+pytestmark = pytest.mark.slow  # 2,000 calls from 16 threads
+
 THREADS = 16
 CALLS = 2_000
 PER_THREAD = CALLS // THREADS
 POOL_TOTAL = 10  # Client's default: max_connections=5 allows 10 open, all kept alive
-# httpcore's sync pool (1.0.9) has a race under threads: now and then a pooled socket is closed
-# while another thread reads it ([Errno 9] Bad file descriptor). Bare httpx shows it too (about
-# 1 call in 500 here); our retries absorb it, and the replacement connection counts as opened.
-RACE_ALLOWANCE = 20
+# httpcore's sync pool (1.0.9) can close a socket under the thread reading it (see
+# ollama_service/_httpcore_guard.py); bare httpx shows it about 1 call in 500, and under CPU
+# load a call can then wait for its whole read timeout. Our clients guard their pool, so no
+# call is retried and no connection is replaced.
 
 
 @dataclass(frozen=True)
@@ -106,10 +108,11 @@ def test_16_threads_2000_calls_no_errors_no_cross_talk(outcome: _Outcome) -> Non
 
 
 def test_16_threads_reuse_the_pool(outcome: _Outcome) -> None:
-    """Connections are reused: a handful of replacements at most, never one per call.
+    """Connections are reused: none is replaced, none is closed under a busy thread.
 
     Before the pool kept all its connections alive, httpcore closed an idle one whenever more
     than `max_keepalive_connections` were open, and 2,000 calls opened ~1,000-2,000 of them.
     """
-    assert outcome.stats.connections_opened <= POOL_TOTAL + RACE_ALLOWANCE
-    assert outcome.retries <= RACE_ALLOWANCE
+    assert outcome.stats.connections_opened <= POOL_TOTAL
+    assert outcome.stats.peak_open <= POOL_TOTAL
+    assert outcome.retries == 0

@@ -46,6 +46,7 @@ from ollama_service._errors import (
     response_too_large_error,
 )
 from ollama_service._host import resolve_base_url, split_credentials
+from ollama_service._httpcore_guard import guard_pool
 from ollama_service._inflate import InflateError, TooLarge, inflater_for
 from ollama_service._logging import log_request, log_retry
 from ollama_service._pool import (
@@ -269,7 +270,7 @@ class Client:
             settings = dict(kwargs)
 
             def new_pool() -> httpx.Client:
-                return HTTPClient(
+                pool = HTTPClient(
                     timeout=resolved_timeout,
                     limits=limits,
                     headers=all_headers,
@@ -277,6 +278,9 @@ class Client:
                     follow_redirects=follow_redirects,
                     **settings,
                 )
+                if transport is None:
+                    guard_pool(pool)  # httpcore's pool race, see _httpcore_guard
+                return pool
 
             http_client = new_pool()
             self._owns_http = True

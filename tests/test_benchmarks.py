@@ -6,7 +6,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
+pytestmark = pytest.mark.slow  # the whole benchmark harness, once, in a fresh interpreter
 
 
 def test_benchmark_quick_run_prints_the_table() -> None:

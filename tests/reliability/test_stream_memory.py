@@ -17,9 +17,12 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 BOUND_MIB = 10.0
 
-pytestmark = pytest.mark.skipif(
-    not Path("/proc/self/status").exists(), reason="RSS is read from /proc (Linux only)"
-)
+pytestmark = [
+    pytest.mark.slow,  # a million-line stream, twice, in fresh interpreters
+    pytest.mark.skipif(
+        not Path("/proc/self/status").exists(), reason="RSS is read from /proc (Linux only)"
+    ),
+]
 
 
 def run(*args: str) -> tuple[int, str]:

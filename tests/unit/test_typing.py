@@ -32,6 +32,7 @@ def test_check_file_exists_and_is_not_collected() -> None:
     assert "assert_type(" in path.read_text(encoding="utf-8")
 
 
+@pytest.mark.slow
 def test_mypy_strict_accepts_the_overloads(tmp_path: Path) -> None:
     """`mypy --strict` proves every `assert_type` in the file."""
     result = _run([sys.executable, "-m", "mypy", "--strict", "--cache-dir", str(tmp_path), CHECKED])
@@ -39,6 +40,7 @@ def test_mypy_strict_accepts_the_overloads(tmp_path: Path) -> None:
     assert "Success" in result.stdout
 
 
+@pytest.mark.slow
 def test_pyright_accepts_the_overloads() -> None:
     """`pyright` (strict mode, configured in pyproject.toml) proves the same."""
     pyright = shutil.which("pyright", path=str(Path(sys.executable).parent))

@@ -19,7 +19,12 @@ from pathlib import Path
 from codegen._headers import MARKER
 from codegen._render import render_index, render_models, render_operations
 from codegen._spec import load
-from codegen._unasync import sync_outputs, unused_replacements
+from codegen._unasync import (
+    async_leftovers,
+    sync_outputs,
+    unused_doc_rewrites,
+    unused_replacements,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 SPEC = "openapi/ollama.yaml"
@@ -81,7 +86,9 @@ def main(argv: list[str] | None = None) -> int:
 
     outputs = all_outputs(ROOT)
     problems: list[str] = [f"unused unasync replacement: {n}" for n in unused_replacements(ROOT)]
+    problems += [f"unused docstring rewrite: {p}" for p in unused_doc_rewrites(ROOT)]
     problems += [f"orphan generated file: {p}" for p in orphans(ROOT, set(outputs))]
+    problems += async_leftovers(outputs)
     stale = 0
     for rel, text in sorted(outputs.items()):
         target = ROOT / rel

@@ -6,6 +6,8 @@ and the result read back; the caller decides whether to write it or compare it.
 
 from __future__ import annotations
 
+import io
+import re
 import shutil
 import tempfile
 import tokenize
@@ -14,14 +16,29 @@ from pathlib import Path
 import unasync  # pyright: ignore[reportMissingTypeStubs]
 
 from codegen._headers import header
-from codegen.unasync_rules import REPLACEMENTS, STRIP_LINES, TREES
+from codegen.unasync_rules import (
+    ASYNC_WORDS_ALLOWED,
+    DOC_REWRITES,
+    REPLACEMENTS,
+    STRIP_LINES,
+    TREES,
+)
+
+_DOC_RULES = [(re.compile(pattern), repl) for pattern, repl in DOC_REWRITES]
+# Module paths keep their names in prose: a sync docstring still points at the `_async/` source.
+_PROSE_RENAMES = {old: new for old, new in REPLACEMENTS.items() if old != "_async"}
+_DOC_NAMES = re.compile(
+    r"\b(" + "|".join(map(re.escape, sorted(_PROSE_RENAMES, key=len, reverse=True))) + r")\b"
+)
+_ASYNC_LEFT = re.compile(r"\bawait |\b\w*Async\w*\b")
 
 
-def sync_outputs(root: Path) -> dict[Path, str]:
+def sync_outputs(root: Path, used: set[int] | None = None) -> dict[Path, str]:
     """Return {generated path: text} for every `.py` file of every async tree.
 
     Args:
         root: The repository root.
+        used: When given, collects the index of every DOC_REWRITES rule that matched.
 
     Returns:
         The sync twins (unformatted), keyed by their path relative to `root`.
@@ -38,7 +55,7 @@ def sync_outputs(root: Path) -> dict[Path, str]:
                 rule = unasync.Rule("/_async/", "/_sync/", additional_replacements=REPLACEMENTS)
                 unasync.unasync_files([str(staged)], rules=[rule])  # pyright: ignore[reportUnknownMemberType]
                 converted = Path(str(staged).replace("/_async/", "/_sync/", 1))
-                body = converted.read_text(encoding="utf-8")
+                body = rewrite_prose(converted.read_text(encoding="utf-8"), used)
                 kept = [ln for ln in body.splitlines() if ln.strip() not in STRIP_LINES]
                 source = f"{src_dir}/{rel.as_posix()}"
                 outputs[Path(dst_dir) / rel] = header(source) + "\n".join(kept) + "\n"
@@ -55,3 +72,61 @@ def unused_replacements(root: Path) -> list[str]:
                     t.string for t in tokenize.tokenize(fh.readline) if t.type == tokenize.NAME
                 )
     return sorted(k for k in REPLACEMENTS if k not in names)
+
+
+def _prose_spans(text: str) -> list[tuple[int, int]]:
+    """Offsets of the comments and triple-quoted strings (docstrings) of Python source."""
+    starts = [0]
+    for line in text.splitlines(keepends=True):
+        starts.append(starts[-1] + len(line))
+    spans: list[tuple[int, int]] = []
+    for tok in tokenize.generate_tokens(io.StringIO(text).readline):
+        is_doc = tok.type == tokenize.STRING and tok.string.lstrip("rbuRBU").startswith(
+            ('"""', "'''")
+        )
+        if is_doc or tok.type == tokenize.COMMENT:
+            (row, col), (end_row, end_col) = tok.start, tok.end
+            spans.append((starts[row - 1] + col, starts[end_row - 1] + end_col))
+    return spans
+
+
+def rewrite_prose(text: str, used: set[int] | None = None) -> str:
+    """Apply DOC_REWRITES, then the REPLACEMENTS renames, inside comments and docstrings.
+
+    Args:
+        text: A converted (sync) source file.
+        used: When given, collects the index of every DOC_REWRITES rule that matched.
+    """
+    pieces: list[str] = []
+    last = 0
+    for start, end in _prose_spans(text):
+        prose = text[start:end]
+        for index, (pattern, repl) in enumerate(_DOC_RULES):
+            prose, count = pattern.subn(repl, prose)
+            if count and used is not None:
+                used.add(index)
+        prose = _DOC_NAMES.sub(lambda m: _PROSE_RENAMES[m[1]], prose)
+        pieces += [text[last:start], prose]
+        last = end
+    pieces.append(text[last:])
+    return "".join(pieces)
+
+
+def unused_doc_rewrites(root: Path) -> list[str]:
+    """DOC_REWRITES patterns that match no converted file (stale rules)."""
+    used: set[int] = set()
+    sync_outputs(root, used)
+    return [pattern for index, (pattern, _) in enumerate(DOC_REWRITES) if index not in used]
+
+
+def async_leftovers(outputs: dict[Path, str]) -> list[str]:
+    """`path:line: word` for every `await ` or `Async...` name left in a generated sync file."""
+    found: list[str] = []
+    for path, text in sorted(outputs.items()):
+        if not any(path.is_relative_to(dst) for _, dst in TREES):
+            continue
+        for number, line in enumerate(text.splitlines(), 1):
+            for match in _ASYNC_LEFT.finditer(line):
+                if match[0].strip() not in ASYNC_WORDS_ALLOWED:
+                    found.append(f"{path}:{number}: {match[0].strip()!r} in a sync twin")
+    return found

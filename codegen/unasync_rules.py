@@ -49,3 +49,36 @@ REPLACEMENTS: Final[dict[str, str]] = {
 # Whole lines dropped from generated files (compared after stripping): they only make sense
 # for async code, and a token rename cannot delete a line.
 STRIP_LINES: Final[frozenset[str]] = frozenset({"pytestmark = pytest.mark.anyio"})
+
+# Rewrites of prose (docstrings and comments) in generated files, applied in order before the
+# names of REPLACEMENTS are renamed in the same prose: unasync renames code tokens only, and the
+# sync twin's API reference must describe the sync API. Each rule must match somewhere (the
+# generator checks), like the renames.
+DOC_REWRITES: Final[tuple[tuple[str, str], ...]] = (
+    # Module docstrings that describe the async file as the hand-written source.
+    (
+        r"The hand-written async source of the clients; `_sync/` is generated from it by unasync\.",
+        "The sync clients, generated from `_async/` by unasync: edit those sources, not these.",
+    ),
+    (
+        r"This file is the source of `\w+` too: `nox -s generate` derives `_sync/([\w./]+)` from it"
+        r"\s+with unasync, so write nothing here that a token rename cannot turn into blocking code"
+        r" \(the\s+exceptions live in `ollama_service\._compat`\)\.",
+        r"Generated from `_async/\1` by unasync (`nox -s generate`): edit that file, not this one.",
+    ),
+    # What only an event loop needs.
+    (
+        r"A client \(and its pool\) belongs to the event loop it is first used on; create one per"
+        r"(\s+)loop\. ",
+        r"A client (and its pool) may be shared by threads.\1",
+    ),
+    (r"\bAn async client\b", "A client"),
+    (r"\ban async iterator\b", "an iterator"),
+    (r"\ban `Async", "a `Async"),
+    (r"\basync (with|for)\b", r"\1"),
+    (r"`await ", "`"),
+)
+
+# `python -m codegen --check` fails when generated prose or code still says `await ` or names
+# something `Async...`, except these words (the async API named on purpose from the sync one).
+ASYNC_WORDS_ALLOWED: Final[frozenset[str]] = frozenset()

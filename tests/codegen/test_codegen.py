@@ -14,6 +14,7 @@ import pytest
 
 from codegen.__main__ import ROOT, SPEC, ruff_format, type_outputs
 from codegen._spec import SpecError, _TypeResolver, load, python_name
+from codegen._unasync import async_leftovers, rewrite_prose, sync_outputs, unused_doc_rewrites
 
 HERE = Path(__file__).parent / "mini"
 EXPECTED = HERE / "expected"
@@ -158,3 +159,51 @@ if (
 ):  # Refresh the golden files: PYTHONPATH=. python tests/codegen/test_codegen.py
     for name, text in _mini_outputs().items():
         (EXPECTED / f"{name}.txt").write_text(text, encoding="utf-8")
+
+
+# --- The sync twins' prose --------------------------------------------------------------
+
+PROSE = [
+    pytest.param(
+        'def f():\n    """An async client. Close it with `await client.close()`."""\n',
+        'def f():\n    """A client. Close it with `client.close()`."""\n',
+        id="docstring",
+    ),
+    pytest.param(
+        "x = 1  # use `async with AsyncClient() as client:`\n",
+        "x = 1  # use `with Client() as client:`\n",
+        id="comment",
+    ),
+    pytest.param(
+        '"""Return an `AsyncStream` or an async iterator; see `ollama.AsyncClient`."""\n',
+        '"""Return a `Stream` or an iterator; see `ollama.Client`."""\n',
+        id="articles-and-names",
+    ),
+    pytest.param(
+        'message = "AsyncClient is closed"\n', 'message = "AsyncClient is closed"\n', id="code-string-kept"
+    ),
+    pytest.param('"""Written in `tests/_async`."""\n', '"""Written in `tests/_async`."""\n', id="paths-kept"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("source", "expected"), PROSE)
+def test_sync_prose_describes_the_sync_api(source: str, expected: str) -> None:
+    assert rewrite_prose(source) == expected
+
+
+def test_check_flags_async_words_left_in_a_sync_twin() -> None:
+    outputs = {
+        Path(
+            "src/ollama_service/_sync/x.py"
+        ): 'message = "use await client.close()"\nAsyncThing = 1\n',
+        Path("src/ollama_service/types/y.py"): "AsyncAllowedHere = 1\n",
+    }
+    assert async_leftovers(outputs) == [
+        "src/ollama_service/_sync/x.py:1: 'await' in a sync twin",
+        "src/ollama_service/_sync/x.py:2: 'AsyncThing' in a sync twin",
+    ]
+
+
+def test_generated_sync_twins_have_no_async_words_and_every_rewrite_is_used() -> None:
+    assert async_leftovers(sync_outputs(ROOT)) == []
+    assert unused_doc_rewrites(ROOT) == []

@@ -2,8 +2,8 @@
 # Do not edit it by hand: change the source and regenerate.
 """The two public layers behind one small interface, so every fault case runs against both.
 
-`Api("client", url)` drives `AsyncClient` directly; `Api("service", url)` drives an
-`OllamaService` built on such a client (the service has no backoff setting of its own, and
+`Api("client", url)` drives `Client` directly; `Api("service", url)` drives an
+`SyncOllamaService` built on such a client (the service has no backoff setting of its own, and
 retries must not really sleep). Exceptions pass through untouched: only successful results
 are reduced to text, so one assertion fits both layers.
 """
@@ -50,7 +50,7 @@ class CountingServer(Protocol):
 
 
 class SyncWaitIdle(Protocol):
-    """The `async_wait_idle` fixture: True once the server saw every connection closed."""
+    """The `wait_idle` fixture: True once the server saw every connection closed."""
 
     def __call__(self, server: CountingServer, within: float = ...) -> bool: ...
 
@@ -79,7 +79,7 @@ Streamed = Stream[GenerateResponse] | TextStream[GenerateResponse]
 
 
 def drain(stream: Streamed, got: list[str]) -> None:
-    """Read a stream to its end inside `async with`, appending each item's text to `got`."""
+    """Read a stream to its end inside `with`, appending each item's text to `got`."""
     with stream:
         for item in stream:
             got.append(text_of(item))
@@ -113,7 +113,7 @@ class Api:
         return reply.response
 
     def stream(self, prompt: str, **kwargs: Any) -> Streamed:
-        """A streamed generation: the client's `AsyncStream`, or the service's text stream."""
+        """A streamed generation: the client's `Stream`, or the service's text stream."""
         if self.service is not None:
             return self.service.generate(MODEL, prompt, stream=True, **kwargs)
         return self.client.generate(MODEL, prompt, stream=True, **kwargs)

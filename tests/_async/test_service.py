@@ -596,20 +596,20 @@ async def test_show_model(server: FakeOllamaServer) -> None:
         default = await service.show_model()
     assert isinstance(shown, ShowResponse)
     assert shown == default
-    assert "FROM" in shown.modelfile
+    assert "FROM" in (shown.modelfile or "")
     assert isinstance(shown.parameters, str)
     assert "stop" in shown.parameters
     assert shown.template
     assert shown.details.family == "llama"
     assert "general.architecture" in shown.model_info
-    assert "completion" in shown.capabilities
+    assert "completion" in (shown.capabilities or [])
     for field in ("modelfile", "parameters", "template", "details", "model_info", "capabilities"):
         assert shown[field] == getattr(shown, field)
     assert [request.json["model"] for request in server.requests] == ["llama3.2"] * 2
 
 
 async def test_pull_model_snippet_from_the_docs(server: FakeOllamaServer) -> None:
-    statuses: list[str] = []
+    statuses: list[str | None] = []
     percents: list[float] = []
     async with make_service(server) as service:
         # The snippet, exactly as the issue and docs/service.md write it.

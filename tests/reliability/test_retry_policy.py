@@ -61,7 +61,7 @@ def _run(policy: RetryPolicy, errors: list[BaseException]) -> tuple[list[float],
 
 
 def test_policy_waits_exactly_retry_after() -> None:
-    busy = [
+    busy: list[BaseException] = [
         OllamaServerBusyError("busy", retry_after=7.0),
         OllamaServerBusyError("busy", retry_after=45.0),
     ]

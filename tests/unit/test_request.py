@@ -458,7 +458,11 @@ def test_normalize_messages_none_and_empty() -> None:
 def test_normalize_messages_dicts_and_structs(image_file: Path) -> None:
     given_messages: list[Any] = [
         {"role": "system", "content": "Be brief."},
-        Message(role="user", content="What is this?", images=[IMAGE_BYTES, str(image_file)]),
+        Message(
+            role="user",
+            content="What is this?",
+            images=[IMAGE_BYTES, str(image_file)],  # pyright: ignore[reportArgumentType] - raw bytes on purpose: normalize_messages encodes them
+        ),
         {"role": "user", "content": "And this?", "images": [IMAGE_B64, str(image_file)]},
         {
             "role": "assistant",

@@ -416,9 +416,21 @@ def test_decoded_values_keep_their_types() -> None:
 @pytest.mark.parametrize(
     ("make", "message"),
     [
-        pytest.param(lambda: GenerateRequest(), "model", id="missing-required"),
-        pytest.param(lambda: CopyRequest(source="a"), "destination", id="missing-second-required"),
-        pytest.param(lambda: GenerateResponse(nope=1), "nope", id="unknown-keyword"),
+        pytest.param(
+            lambda: GenerateRequest(),  # pyright: ignore[reportCallIssue]
+            "model",
+            id="missing-required",
+        ),
+        pytest.param(
+            lambda: CopyRequest(source="a"),  # pyright: ignore[reportCallIssue]
+            "destination",
+            id="missing-second-required",
+        ),
+        pytest.param(
+            lambda: GenerateResponse(nope=1),  # pyright: ignore[reportCallIssue]
+            "nope",
+            id="unknown-keyword",
+        ),
     ],
 )
 def test_construction_checks_keywords(make: Any, message: str) -> None:

@@ -132,7 +132,7 @@ async def test_retry_after_nonzero_values_are_waited_exactly(
     async def record_sleep(seconds: float) -> None:
         slept.append(seconds)
 
-    real = client_module.async_retrying
+    real = client_module.async_retrying  # pyright: ignore[reportPrivateImportUsage] - patched on purpose
     monkeypatch.setattr(
         client_module, "async_retrying", functools.partial(real, sleep=record_sleep)
     )

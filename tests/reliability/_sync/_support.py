@@ -10,7 +10,6 @@ are reduced to text, so one assertion fits both layers.
 
 from __future__ import annotations
 
-import logging
 from types import TracebackType
 from typing import Any, Protocol
 
@@ -61,8 +60,12 @@ def expected_pieces(prompt: str) -> list[str]:
     return [word + " " for word in words[:-1]] + [words[-1]]
 
 
-def retry_records(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
-    """The `ollama.retry` WARNING records the SDK logged, oldest first."""
+def retry_records(caplog: pytest.LogCaptureFixture) -> list[Any]:
+    """The `ollama.retry` WARNING records the SDK logged, oldest first.
+
+    Typed `Any`: the retry's fields (`attempt`, `method`, `path`, `error_type`, `delay`) are
+    extra attributes of each `logging.LogRecord`, which its type cannot name.
+    """
     return [
         record
         for record in caplog.records

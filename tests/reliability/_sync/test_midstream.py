@@ -86,7 +86,8 @@ def test_stream_cut_before_done(
         got: list[str] = []
         with pytest.raises(OllamaServiceError) as info:
             drain_bare(stream, got)
-        assert "closed" in repr(stream.stream if api.service is not None else stream)
+        inner = stream.stream if api.service is not None else stream  # pyright: ignore[reportAttributeAccessIssue]
+        assert "closed" in repr(inner)
 
         check(fault, info.value, after)
         assert got == expected_pieces(PROMPT)[:after]

@@ -130,7 +130,7 @@ def test_retry_after_nonzero_values_are_waited_exactly(
     def record_sleep(seconds: float) -> None:
         slept.append(seconds)
 
-    real = client_module.retrying
+    real = client_module.retrying  # pyright: ignore[reportPrivateImportUsage] - patched on purpose
     monkeypatch.setattr(client_module, "retrying", functools.partial(real, sleep=record_sleep))
     future = format_datetime(datetime.now(timezone.utc) + timedelta(seconds=45), usegmt=True)
     fake.faults.busy(1, retry_after="7")

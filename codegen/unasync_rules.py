@@ -68,9 +68,10 @@ DOC_REWRITES: Final[tuple[tuple[str, str], ...]] = (
     ),
     # What only an event loop needs.
     (
-        r"A client \(and its pool\) belongs to the event loop it is first used on; create one per"
-        r"(\s+)loop\. ",
-        r"A client (and its pool) may be shared by threads.\1",
+        r"The client's pool serves the event loop it is first used on; used from another loop"
+        r" \(two\s+`asyncio\.run\(\)` calls in one script\), it opens a pool for that loop on"
+        r" demand\.\s+",
+        "A client (and its pool) may be shared by threads. ",
     ),
     (r"\bAn async client\b", "A client"),
     (r"\ban async iterator\b", "an iterator"),

@@ -63,7 +63,7 @@ def _pieces(stream: Stream[T], text: Callable[[T], str]) -> Iterator[str]:
 class TextStream(Generic[T]):
     """The text pieces of a streamed reply; a context manager that releases the response.
 
-    Like the `AsyncStream` it wraps, it has a single reader: every way of iterating it
+    Like the `Stream` it wraps, it has a single reader: every way of iterating it
     continues where the last read stopped, and reading it after `close()` (before its end)
     or after it failed raises `OllamaStreamClosedError`.
     """
@@ -131,8 +131,8 @@ class SyncOllamaService:
         max_retries: Retries after the first attempt (0 disables them).
         api_key: Bearer token (ollama.com or an authenticating proxy).
         headers: Extra headers for every request.
-        deadline: Total seconds a call may take (see `AsyncClient`).
-        max_response_bytes: Cap on a whole reply's size (see `AsyncClient`).
+        deadline: Total seconds a call may take (see `Client`).
+        max_response_bytes: Cap on a whole reply's size (see `Client`).
         affinity: Send each request's model in the affinity header, for a load balancer that
             routes by model (on by default; False turns it off).
         affinity_header: The header's name (default `X-Ollama-Model`).

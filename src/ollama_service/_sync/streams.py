@@ -2,7 +2,7 @@
 # Do not edit it by hand: change the source and regenerate.
 """The stream type: typed items from an NDJSON response, with the response always released.
 
-Reading semantics, the same for every way to iterate (`for`/`async for`, `next`/`anext`,
+Reading semantics, the same for every way to iterate (`for`/`for`, `next`/`anext`,
 `iter(stream)`, `itertools.islice`, `list`): a stream has one reader, so every read continues
 where the last one stopped. A stream read to its end yields nothing more. Reading a stream
 that was closed before its end, or that raised, raises `OllamaStreamClosedError`: nothing is
@@ -262,7 +262,7 @@ class Stream(Generic[T]):
     `OllamaStreamError(truncated=True)` instead of ending quietly, and an `{"error": ...}`
     line raises `OllamaStreamError` too; items already yielded stay with the caller.
 
-    A stream has a single reader: every way of iterating it (`async for`, `anext(stream)`,
+    A stream has a single reader: every way of iterating it (`for`, `anext(stream)`,
     `aiter(stream)`) continues where the previous read stopped. Once read to its end it
     yields nothing more; reading it after `close()` (before its end) or after it raised
     raises `OllamaStreamClosedError`, so no item is ever lost quietly.

@@ -2,11 +2,11 @@
 # Do not edit it by hand: change the source and regenerate.
 """Every way of reading a stream continues where the last read stopped; nothing is lost quietly.
 
-A stream has one reader. `__anext__`, `__aiter__().__anext__()` and `async for` all take the
+A stream has one reader. `__anext__`, `__aiter__().__anext__()` and `for` all take the
 next item from it, so a partial read followed by a loop sees every item exactly once (before,
 `aiter(stream)` made a new reader each time, and a dropped one closed the response: 1 item, no
 error). A stream read to its end yields nothing more; one closed before its end (`close()`,
-or `break` inside `async with`) or one that raised, raises `OllamaStreamClosedError` when read
+or `break` inside `with`) or one that raised, raises `OllamaStreamClosedError` when read
 again. Both clients and both layers, against `FakeOllamaServer` on a real socket.
 """
 

@@ -24,9 +24,10 @@ LOCK = "requirements-dev.lock"
 # here (and into the lock, which covers every extra: `nox -s lock`).
 DEV_EXTRAS = "dev"
 TYPED = ["src", "codegen", "tests/typing"]
-# Branch coverage of src/ (generated _sync/ left out) by the whole suite must not drop below
-# this: a little under the figure measured when it was set, so noise does not fail a run.
-COVERAGE_FLOOR = 65
+# Branch coverage of src/ (generated _sync/ left out) by the quick tests must not drop below
+# this: a little under the figure measured when it was set (85 %, 2026-12-01), so noise does
+# not fail a run.
+COVERAGE_FLOOR = 83
 # Printed by tests_latest, so a failure there can be matched to the release that moved.
 SHOW_VERSIONS = (
     "import importlib.metadata as m; "

@@ -10,10 +10,10 @@ the socket under the thread reading it. That thread gets ``[Errno 9] Bad file de
 for the full read timeout: Linux does not wake a poll on a socket another thread closes. Under
 CPU load the window widens and both are frequent (see tests/reliability/test_threads.py).
 
-The guard asks again after ``has_expired()`` says yes: a connection that is no longer idle is
-in use, so not expired. A connection still idle at that point has not started a request (the
-state changes before anything is sent), so the readable bytes are the server's close, as
-httpcore intends. Only the clients we build get the guard; a caller's own httpx client is left
+The guard counts the requests started on each connection (it sees them first) and believes
+``has_expired()`` only when the connection is idle afterwards and no request started while it
+ran: otherwise the readable bytes may be a request's answer (even one already read, the
+connection idle again), not the server's close. Only the clients we build get the guard; a caller's own httpx client is left
 as it is.
 """
 
@@ -30,8 +30,10 @@ class _GuardedConnection(httpcore.ConnectionInterface):
 
     def __init__(self, inner: httpcore.ConnectionInterface) -> None:
         self._inner = inner
+        self._started = 0
 
     def handle_request(self, request: httpcore.Request) -> httpcore.Response:
+        self._started += 1
         return self._inner.handle_request(request)
 
     def close(self) -> None:
@@ -47,7 +49,8 @@ class _GuardedConnection(httpcore.ConnectionInterface):
         return self._inner.is_available()
 
     def has_expired(self) -> bool:
-        return self._inner.has_expired() and self._inner.is_idle()
+        started = self._started
+        return self._inner.has_expired() and self._inner.is_idle() and self._started == started
 
     def is_idle(self) -> bool:
         return self._inner.is_idle()
@@ -64,8 +67,10 @@ class _AsyncGuardedConnection(httpcore.AsyncConnectionInterface):
 
     def __init__(self, inner: httpcore.AsyncConnectionInterface) -> None:
         self._inner = inner
+        self._started = 0
 
     async def handle_async_request(self, request: httpcore.Request) -> httpcore.Response:
+        self._started += 1
         return await self._inner.handle_async_request(request)
 
     async def aclose(self) -> None:
@@ -81,7 +86,8 @@ class _AsyncGuardedConnection(httpcore.AsyncConnectionInterface):
         return self._inner.is_available()
 
     def has_expired(self) -> bool:
-        return self._inner.has_expired() and self._inner.is_idle()
+        started = self._started
+        return self._inner.has_expired() and self._inner.is_idle() and self._started == started
 
     def is_idle(self) -> bool:
         return self._inner.is_idle()

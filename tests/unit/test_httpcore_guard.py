@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import httpcore
 import httpx
 import pytest
@@ -20,9 +22,14 @@ class _Stub(httpcore.ConnectionInterface):
     def __init__(self, *, expired: bool, idle: bool) -> None:
         self.expired = expired
         self.idle = idle
+        self.during_check: Callable[[], object] = lambda: None
 
     def has_expired(self) -> bool:
+        self.during_check()
         return self.expired
+
+    def handle_request(self, request: httpcore.Request) -> httpcore.Response:
+        return httpcore.Response(200)
 
     def is_idle(self) -> bool:
         return self.idle
@@ -55,6 +62,17 @@ def test_a_connection_in_use_never_counts_as_expired(
 ) -> None:
     assert _GuardedConnection(_Stub(expired=expired, idle=idle)).has_expired() is guarded
     assert _AsyncGuardedConnection(_AsyncStub(expired=expired, idle=idle)).has_expired() is guarded
+
+
+def test_a_request_started_during_the_check_means_not_expired() -> None:
+    """Another thread ran a whole request while httpcore checked: idle again, but the bytes it
+    saw were that request's answer, not the server's close."""
+    stub = _Stub(expired=True, idle=True)
+    guarded = _GuardedConnection(stub)
+    stub.during_check = lambda: guarded.handle_request(httpcore.Request("GET", "http://x/"))
+    assert guarded.has_expired() is False
+    stub.during_check = lambda: None
+    assert guarded.has_expired() is True
 
 
 def test_our_clients_guard_their_pool() -> None:

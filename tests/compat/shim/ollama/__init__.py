@@ -69,7 +69,10 @@ class _AliasFinder(importlib.abc.MetaPathFinder):
     """Resolves ``ollama.X`` to ``ollama_service.X`` (or to a view of ``ollama_service``)."""
 
     def find_spec(
-        self, fullname: str, path: object = None, target: object = None
+        self,
+        fullname: str,
+        path: object = None,
+        target: object = None,  # pyright: ignore[reportRedeclaration]
     ) -> importlib.machinery.ModuleSpec | None:
         if not fullname.startswith(_PREFIX):
             return None

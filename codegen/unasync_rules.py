@@ -33,6 +33,8 @@ REPLACEMENTS: Final[dict[str, str]] = {
     # The shim's twins (see src/ollama_service/_compat.py) and the retry layer's tenacity loop.
     "async_iter_file": "iter_file",
     "async_file_digest": "file_digest",
+    "async_http_transport": "http_transport",
+    "ASYNC_KIND": "SYNC_KIND",
     "async_release_abandoned": "release_abandoned",
     "async_deadline": "deadline",
     "async_default_transport": "default_transport",
@@ -44,6 +46,7 @@ REPLACEMENTS: Final[dict[str, str]] = {
     # tests/reliability: the fixture that waits for the server to see every connection closed
     # (the async one runs the wait in a thread so the event loop keeps going).
     "async_wait_idle": "wait_idle",
+    "async_early_release": "early_release",
 }
 
 # Whole lines dropped from generated files (compared after stripping): they only make sense

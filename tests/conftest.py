@@ -8,6 +8,11 @@ from collections.abc import AsyncIterator, Iterable, Iterator
 import httpx
 import pytest
 
+# What the `http_backend` fixture puts in OLLAMA_HTTP_BACKEND, which every client reads:
+# "aiohttp" moves AsyncClient and leaves Client on its default, urllib3 (pinned by
+# tests/unit/test_backends.py), so "fast" is each client's fast back-end.
+_BACKEND_ENV = {"fast": "aiohttp", "httpx": "httpx"}
+
 
 @pytest.fixture
 def anyio_backend() -> str:
@@ -56,3 +61,17 @@ def chunked_body() -> type[ChunkedBody]:
 # tests/compat/ runs the official library's sources and three downstream libraries in
 # subprocesses; it needs the `compat` extra and has its own session (`nox -s compat`).
 collect_ignore = [] if os.environ.get("OLLAMA_SERVICE_COMPAT") == "1" else ["compat"]
+
+
+@pytest.fixture(params=sorted(_BACKEND_ENV))
+def http_backend(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Run a test once per HTTP back-end: "fast" (urllib3 under `Client`, aiohttp under
+    `AsyncClient`) and "httpx" (httpx's own transport), through `OLLAMA_HTTP_BACKEND`.
+
+    Suites that open real sockets use it for every test (an autouse fixture asking for it), so
+    any test added there runs on every back-end. A caller's `transport=` or `http_client=`
+    still wins, as it does for users.
+    """
+    param: str = request.param
+    monkeypatch.setenv("OLLAMA_HTTP_BACKEND", _BACKEND_ENV[param])
+    return param

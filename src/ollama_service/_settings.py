@@ -18,6 +18,7 @@ never builds an `OllamaService` from the environment never pays for pydantic.
 | `OLLAMA_AFFINITY_HEADER` | `X-Ollama-Model` |
 | `OLLAMA_OTEL_CAPTURE_CONTENT` | false: prompts and completions are not put on spans |
 | `OLLAMA_OTEL_PROPAGATE` | false: no `traceparent` header is sent |
+| `OLLAMA_HTTP_BACKEND` | unset: `urllib3` for the sync service, `httpx` for the async one |
 
 A blank variable counts as unset, and the environment wins over the `.env` file.
 """
@@ -25,12 +26,13 @@ A blank variable counts as unset, and the environment wins over the `.env` file.
 from __future__ import annotations
 
 import functools
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field, PositiveFloat, PositiveInt, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from ollama_service._affinity import check_affinity_header
+from ollama_service._backends import Backend, Kind, choose_backend
 from ollama_service._constants import (
     DEFAULT_AFFINITY_HEADER,
     DEFAULT_MAX_CONNECTIONS,
@@ -65,6 +67,8 @@ class OllamaSettings(BaseSettings):
         affinity_header: The header's name.
         otel_capture_content: Record prompts, messages and completions on OpenTelemetry spans.
         otel_propagate: Send the trace context (`traceparent`) with each request.
+        http_backend: The HTTP library under httpx (`urllib3`, `aiohttp` or `httpx`); each
+            service uses it when it suits its client (see `backend_for`).
     """
 
     model_config = SettingsConfigDict(
@@ -91,6 +95,12 @@ class OllamaSettings(BaseSettings):
     affinity_header: str = DEFAULT_AFFINITY_HEADER
     otel_capture_content: bool = False
     otel_propagate: bool = False
+    http_backend: Literal["urllib3", "aiohttp", "httpx"] | None = None
+
+    @field_validator("http_backend", mode="before")
+    @classmethod
+    def _lower_backend(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
 
     @field_validator("base_url", "host")
     @classmethod
@@ -115,6 +125,13 @@ class OllamaSettings(BaseSettings):
     def resolved_base_url(self) -> str:
         """The URL to dial: `base_url`, else `host`, else the service default."""
         return parse_host(self.base_url or self.host or SERVICE_DEFAULT_BASE_URL)
+
+    def backend_for(self, kind: Kind) -> Backend:
+        """The back-end of a client of `kind`: `http_backend` when it suits that client (one
+        setting serves both services), otherwise the client's default."""
+        return choose_backend(
+            None, kind=kind, environ={"OLLAMA_HTTP_BACKEND": self.http_backend or ""}
+        )
 
     def api_key_value(self) -> str | None:
         """The API key in clear, for the Authorization header only."""

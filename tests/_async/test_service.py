@@ -108,6 +108,12 @@ def clean_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> Iterator[N
     get_settings.cache_clear()
 
 
+@pytest.fixture(autouse=True)
+def every_backend(clean_settings: None, http_backend: str) -> str:
+    """Every test runs on each HTTP back-end: they talk to a real `FakeOllamaServer`."""
+    return http_backend
+
+
 @pytest.fixture
 def server() -> Iterator[FakeOllamaServer]:
     with FakeOllamaServer() as fake:
@@ -182,9 +188,13 @@ def paths(server: FakeOllamaServer) -> list[str]:
 
 
 def pool_size(service: OllamaService) -> int:
-    """The pool's connection limit, twice `max_connections` (httpcore internals: no public
-    accessor)."""
-    return service.client._http._transport._pool._max_connections  # type: ignore[attr-defined]
+    """The pool's connection limit, twice `max_connections`: our transports' `limits`, or
+    httpcore internals on httpx's own (no public accessor)."""
+    transport: Any = service.client._http._transport
+    if hasattr(transport, "limits"):
+        limit: int = transport.limits.max_connections
+        return limit
+    return transport._pool._max_connections  # type: ignore[no-any-return]
 
 
 # --- construction and settings ----------------------------------------------------------------

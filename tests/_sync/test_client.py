@@ -173,9 +173,15 @@ def busy(retry_after: str = "0") -> httpx.Response:
 
 @pytest.fixture(autouse=True)
 def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    """No host or key from the developer's environment leaks into these tests."""
+    """No host or key from the developer's environment leaks into these tests.
+
+    They run on httpx's own transport, which respx mocks (it patches httpcore): they test what
+    the client puts on the wire and does with replies. What differs per back-end is proved on
+    real sockets in tests/reliability and the service tests.
+    """
     for name in ENV_VARS:
         monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("OLLAMA_HTTP_BACKEND", "httpx")
 
 
 @pytest.fixture

@@ -32,9 +32,16 @@ def clean_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.delenv("OLLAMA_MAX_CONNECTIONS", raising=False)
     monkeypatch.delenv("OLLAMA_MAX_RETRIES", raising=False)
+    monkeypatch.delenv("OLLAMA_HTTP_BACKEND", raising=False)
     get_settings.cache_clear()
     yield
     get_settings.cache_clear()
+
+
+@pytest.fixture(autouse=True)
+def every_backend(clean_env: None, http_backend: str) -> str:
+    """Every reliability test runs on each HTTP back-end (see `http_backend` in tests/conftest)."""
+    return http_backend
 
 
 @pytest.fixture
@@ -113,3 +120,16 @@ def wait_idle_fixture() -> Callable[..., bool]:
 def async_wait_idle_fixture() -> Callable[..., Awaitable[bool]]:
     """`helpers.async_wait_idle`, the async twin (the generated sync tests ask for `wait_idle`)."""
     return helpers.async_wait_idle
+
+
+@pytest.fixture(name="early_release")
+def early_release_fixture() -> bool:
+    """`helpers.early_release`: False (sync back-ends close abandoned streams' connections)."""
+    return helpers.early_release()
+
+
+@pytest.fixture(name="async_early_release")
+def async_early_release_fixture() -> bool:
+    """`helpers.async_early_release`: True on aiohttp, which frees a connection once its whole
+    body has arrived, so an abandoned stream's connection may be reused instead of closed."""
+    return helpers.async_early_release()

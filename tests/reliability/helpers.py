@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import socket
 import struct
 import threading
@@ -24,7 +25,15 @@ from typing import Literal, Protocol
 
 import anyio.to_thread
 
-__all__ = ["RawServer", "RawStats", "async_wait_idle", "connect_black_hole", "wait_idle"]
+__all__ = [
+    "RawServer",
+    "RawStats",
+    "async_early_release",
+    "async_wait_idle",
+    "connect_black_hole",
+    "early_release",
+    "wait_idle",
+]
 
 _HOST = "127.0.0.1"
 _IDLE_TIMEOUT = 5.0
@@ -43,6 +52,19 @@ async def async_wait_idle(server: _Idle, within: float = _IDLE_TIMEOUT) -> bool:
     """`wait_idle` for async tests: the wait runs in a worker thread, so the event loop keeps
     running (and can finish closing sockets, or run a finalizer's scheduled close)."""
     return await anyio.to_thread.run_sync(server.wait_for_idle, within)
+
+
+def early_release() -> bool:
+    """Whether a finished body frees its connection before it is read: never on the sync
+    back-ends (urllib3 and httpx close a connection whose stream is abandoned)."""
+    return False
+
+
+def async_early_release() -> bool:
+    """Whether a finished body frees its connection before it is read: on aiohttp, whose pool
+    takes a connection back as soon as the whole body has arrived (it is clean, so it is kept
+    for reuse instead of being closed when the stream is abandoned)."""
+    return os.environ.get("OLLAMA_HTTP_BACKEND") == "aiohttp"
 
 
 # --- Raw servers ------------------------------------------------------------------------

@@ -151,14 +151,20 @@ class _Load:
     idle: bool
 
 
-@pytest.fixture(scope="module")
-def client_pool_load() -> Iterator[_Load]:
+@pytest.fixture(scope="module", params=["aiohttp", "httpx"])
+def client_pool_load(request: pytest.FixtureRequest) -> Iterator[_Load]:
     """1,000 concurrent streams through `AsyncClient(max_connections=5)` (10 in all), run once
-    for the two tests below."""
+    per back-end for the two tests below (module-scoped, so the back-end is named here rather
+    than taken from the per-test `http_backend`)."""
+    backend = request.param
 
     async def run(server: FakeOllamaServer) -> list[str]:
         async with AsyncClient(
-            server.base_url, max_connections=5, timeout=LOAD_TIMEOUT, max_retries=0
+            server.base_url,
+            max_connections=5,
+            timeout=LOAD_TIMEOUT,
+            max_retries=0,
+            backend=backend,
         ) as client:
             return await _run_streams(client)
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, overload
 
 from ollama_service._async.client import AsyncClient
 from ollama_service._async.streams import AsyncStream
+from ollama_service._backends import ASYNC_KIND, Backend
 from ollama_service._errors import (
     OllamaModelNotFoundError,
     OllamaRequestError,
@@ -118,8 +119,8 @@ class OllamaService:
 
     Every argument left as None is taken from `OllamaSettings` (`OLLAMA_BASE_URL` or
     `OLLAMA_HOST`, `OLLAMA_TIMEOUT`, `OLLAMA_MAX_CONNECTIONS`, `OLLAMA_MAX_RETRIES`,
-    `OLLAMA_API_KEY`, `OLLAMA_DEFAULT_MODEL`, `OLLAMA_AFFINITY`, `OLLAMA_AFFINITY_HEADER`);
-    settings are read only when one is needed.
+    `OLLAMA_API_KEY`, `OLLAMA_DEFAULT_MODEL`, `OLLAMA_AFFINITY`, `OLLAMA_AFFINITY_HEADER`,
+    `OLLAMA_HTTP_BACKEND`); settings are read only when one is needed.
 
     Args:
         base_url: Server URL.
@@ -135,6 +136,7 @@ class OllamaService:
             routes by model (on by default; False turns it off).
         affinity_header: The header's name (default `X-Ollama-Model`).
         client: A ready client to use instead of building one (it is not closed by us).
+        backend: The HTTP library under httpx (see `AsyncClient`); ignored with `client`.
         settings: Settings to use instead of reading the environment.
         telemetry: OpenTelemetry settings for the client we build, or False to record nothing;
             by default content capture and trace propagation follow `OLLAMA_OTEL_*`.
@@ -158,6 +160,7 @@ class OllamaService:
         affinity: bool | None = None,
         affinity_header: str | None = None,
         client: AsyncClient | None = None,
+        backend: Backend | None = None,
         settings: OllamaSettings | None = None,
         telemetry: Telemetry | bool | None = None,
     ) -> None:
@@ -192,6 +195,7 @@ class OllamaService:
                     else affinity_header or settings.affinity_header
                 ),
                 telemetry=_telemetry_from(settings) if telemetry is None else telemetry,
+                backend=backend if backend is not None else settings.backend_for(ASYNC_KIND),
             )
         self.client = client
         """The typed client, for every endpoint the service does not wrap."""

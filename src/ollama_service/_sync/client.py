@@ -19,6 +19,7 @@ import httpx
 import msgspec
 
 from ollama_service._affinity import affinity_key, check_affinity_header, routing_key
+from ollama_service._backends import SYNC_KIND, Backend, choose_backend, http_transport
 from ollama_service._compat import (
     HTTPClient,
     LoopPools,
@@ -209,6 +210,11 @@ class Client:
         http_client: Your own `httpx.Client` (proxies, mTLS, tests). It is used as is,
             and never closed by us.
         transport: An httpx transport for the client we create (ignored with `http_client`).
+        backend: The HTTP library under httpx: `"httpx"` (its own transport; the default, and
+            the one for trio and HTTP/2), `"aiohttp"` (faster, asyncio only, needs the
+            `aiohttp` extra) or, for `Client`, `"urllib3"` (its default). Defaults to
+            `OLLAMA_HTTP_BACKEND` when that names one for this client. Ignored when
+            `http_client` or `transport` is given.
         follow_redirects: As in httpx; on by default, as in the official client.
         affinity_header: The header that carries each request's model (or blob digest), so a
             load balancer can send each model to one server (see "Scaling out" in the docs);
@@ -240,6 +246,7 @@ class Client:
         follow_redirects: bool = True,
         affinity_header: str | None = DEFAULT_AFFINITY_HEADER,
         telemetry: Telemetry | bool | None = None,
+        backend: Backend | None = None,
         **kwargs: Any,
     ) -> None:
         self._affinity_header = check_affinity_header(affinity_header)
@@ -265,17 +272,28 @@ class Client:
             if "verify" not in kwargs and "cert" not in kwargs:
                 kwargs["verify"] = default_ssl_context()
             settings = dict(kwargs)
+            self._backend: Backend | None = (
+                None
+                if transport is not None
+                else choose_backend(backend, kind=SYNC_KIND, client_kwargs=kwargs)
+            )
+            chosen = self._backend
 
             def new_pool() -> httpx.Client:
+                options: dict[str, Any] = {"limits": limits, **settings}
+                # Each pool gets a transport of its own (aiohttp's belongs to one event loop);
+                # on httpx, the default one (the sync twin's bounds socket waits by the deadline).
+                own = None if chosen is None else http_transport(chosen, options)
+                if own is None:
+                    own = default_transport(transport, limits, settings)
                 pool = HTTPClient(
                     timeout=resolved_timeout,
-                    limits=limits,
                     headers=all_headers,
-                    transport=default_transport(transport, limits, settings),
+                    transport=own,
                     follow_redirects=follow_redirects,
-                    **settings,
+                    **options,
                 )
-                if transport is None:
+                if transport is None and chosen == "httpx":
                     guard_pool(pool)  # httpcore's pool race, see _httpcore_guard
                 return pool
 
@@ -287,6 +305,7 @@ class Client:
             factory = new_pool if transport is None else None
         else:
             self._owns_http = False
+            self._backend = None
             self._request_headers = headers_for_foreign_client(
                 build_headers(api_key=key, headers=None, basic_auth=basic_auth),
                 http_client.headers,
@@ -308,6 +327,11 @@ class Client:
     def base_url(self) -> str:
         """The server URL every request goes to."""
         return self._base_url
+
+    @property
+    def backend(self) -> Backend | None:
+        """The HTTP back-end under httpx, or None on a caller's `http_client` or `transport`."""
+        return self._backend
 
     def with_options(
         self: _C,

@@ -118,6 +118,12 @@ def _global_options(parser: argparse.ArgumentParser) -> None:
         default=argparse.SUPPRESS,
         help="read timeout in seconds (overrides OLLAMA_TIMEOUT)",
     )
+    parser.add_argument(
+        "--backend",
+        choices=("urllib3", "httpx"),
+        default=argparse.SUPPRESS,
+        help="the HTTP library under httpx (overrides OLLAMA_HTTP_BACKEND; default urllib3)",
+    )
 
 
 class _Parser(argparse.ArgumentParser):
@@ -259,7 +265,8 @@ def _parse(parser: argparse.ArgumentParser, argv: list[str]) -> argparse.Namespa
 
 
 def _settings(args: argparse.Namespace, hosts: HostChoice) -> OllamaSettings:
-    """The SDK settings from the environment, with the first server and --timeout applied."""
+    """The SDK settings from the environment, with the first server, --timeout and --backend
+    applied."""
     from ollama_service._settings import load_settings
 
     overrides: dict[str, Any] = {}
@@ -269,6 +276,9 @@ def _settings(args: argparse.Namespace, hosts: HostChoice) -> OllamaSettings:
     timeout: float | None = getattr(args, "timeout", None)
     if timeout is not None:
         overrides["timeout"] = timeout
+    backend: str | None = getattr(args, "backend", None)
+    if backend is not None:
+        overrides["http_backend"] = backend
     return load_settings(**overrides)
 
 

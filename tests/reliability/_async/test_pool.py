@@ -23,6 +23,7 @@ pytestmark = pytest.mark.anyio
 @pytest.mark.parametrize("kind", KINDS)
 async def test_pool_exhaustion_is_a_typed_pool_timeout(
     async_wait_idle: AsyncWaitIdle,
+    async_early_release: bool,
     kind: str,
     fake: FakeOllamaServer,
     caplog: pytest.LogCaptureFixture,
@@ -49,7 +50,9 @@ async def test_pool_exhaustion_is_a_typed_pool_timeout(
         assert [(r.attempt, r.error_type) for r in retry_records(caplog)] == [
             (1, "OllamaTimeoutError")
         ]
-        assert fake.stats.peak_open == 2
+        # On aiohttp the second stream may reuse the first one's connection once its whole
+        # body has arrived; the pool slots are still both taken until the streams close.
+        assert fake.stats.peak_open == 2 or (async_early_release and fake.stats.peak_open == 1)
         assert fake.stats.requests_handled == 2
 
         # The open streams are intact and can still be read to the end.
@@ -58,5 +61,5 @@ async def test_pool_exhaustion_is_a_typed_pool_timeout(
         async with second:
             assert "".join([text_of(i) async for i in second]) == "".join(expected_pieces("two"))
         assert await api.generate("three") == "".join(expected_pieces("three"))
-        assert fake.stats.peak_open == 2
+        assert fake.stats.peak_open <= 2
     assert await async_wait_idle(fake)

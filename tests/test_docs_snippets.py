@@ -43,6 +43,7 @@ DOC_FILES = (
     "docs/errors.md",
     "docs/retries-and-timeouts.md",
     "docs/scaling-out.md",
+    "docs/http-backends.md",
 )
 # Packages a snippet may use that are not dependencies of the SDK or its tests.
 OPTIONAL = ("fastapi",)

@@ -124,12 +124,12 @@ def async_wait_idle_fixture() -> Callable[..., Awaitable[bool]]:
 
 @pytest.fixture(name="early_release")
 def early_release_fixture() -> bool:
-    """`helpers.early_release`: False (sync back-ends close abandoned streams' connections)."""
+    """`helpers.early_release`: False on the sync back-ends."""
     return helpers.early_release()
 
 
 @pytest.fixture(name="async_early_release")
 def async_early_release_fixture() -> bool:
     """`helpers.async_early_release`: True on aiohttp, which frees a connection once its whole
-    body has arrived, so an abandoned stream's connection may be reused instead of closed."""
+    body has arrived, so the next request may reuse it while the stream is still open."""
     return helpers.async_early_release()

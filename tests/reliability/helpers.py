@@ -56,14 +56,14 @@ async def async_wait_idle(server: _Idle, within: float = _IDLE_TIMEOUT) -> bool:
 
 def early_release() -> bool:
     """Whether a finished body frees its connection before it is read: never on the sync
-    back-ends (urllib3 and httpx close a connection whose stream is abandoned)."""
+    back-ends."""
     return False
 
 
 def async_early_release() -> bool:
     """Whether a finished body frees its connection before it is read: on aiohttp, whose pool
-    takes a connection back as soon as the whole body has arrived (it is clean, so it is kept
-    for reuse instead of being closed when the stream is abandoned)."""
+    takes a connection back as soon as the whole body has arrived, so the next request may
+    reuse it while that stream is still open (unread)."""
     return os.environ.get("OLLAMA_HTTP_BACKEND") == "aiohttp"
 
 

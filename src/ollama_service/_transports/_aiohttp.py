@@ -17,13 +17,16 @@ each piece of a request body (`WriteTimeout`).
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import ssl
 import sys
+import weakref
 from collections.abc import AsyncIterator, Mapping
-from typing import Final
+from typing import Any, Final
 
 import aiohttp
 import httpx
+from aiohttp.client_proto import ResponseHandler
 from multidict import CIMultiDict
 from yarl import URL
 
@@ -35,6 +38,32 @@ _WHOLE_BODY_BYTES: Final = 64 * 1024
 _PIECE_BYTES: Final = 64 * 1024
 # aiohttp adds these unless told not to; httpx has already set the ones it sends.
 _SKIP_AUTO_HEADERS: Final = frozenset({"Accept", "Accept-Encoding", "User-Agent", "Content-Type"})
+
+
+# The body of the request the current task is sending, so the connector can tell it which
+# connection carries it (a stalled upload is aborted there).
+_sending: contextvars.ContextVar[_Body | None] = contextvars.ContextVar(
+    "ollama_service_sending", default=None
+)
+
+
+class _Connector(aiohttp.TCPConnector):
+    """aiohttp's connector, telling the body being sent which connection it goes out on, and
+    remembering which request last took each connection."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)  # pyright: ignore[reportUnknownMemberType]
+        self.owners: weakref.WeakKeyDictionary[ResponseHandler, _Body] = weakref.WeakKeyDictionary()
+
+    async def connect(self, *args: Any, **kwargs: Any) -> aiohttp.connector.Connection:
+        connection = await super().connect(*args, **kwargs)
+        body = _sending.get()
+        if body is not None:
+            body.connection = connection
+            body.protocol = connection.protocol
+            if connection.protocol is not None:
+                self.owners[connection.protocol] = body
+        return connection
 
 
 class AiohttpTransport(httpx.AsyncBaseTransport):
@@ -78,7 +107,7 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
             )
         limit = self._limits.max_connections
         expiry = self._limits.keepalive_expiry
-        connector = aiohttp.TCPConnector(
+        connector = _Connector(
             limit=limit or 0,
             limit_per_host=0,
             keepalive_timeout=expiry if expiry is not None else 3600.0,
@@ -141,6 +170,7 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         for name, value in request.headers.raw:
             headers.add(name.decode("latin-1"), value.decode("latin-1"))
         body = _Body.for_request(request, timeouts.get("write"))
+        token = _sending.set(body)
         try:
             response = await session.request(
                 request.method,
@@ -156,13 +186,16 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
                 raise httpx.WriteTimeout("timed out sending the request", request=request) from None
             raise
         except (aiohttp.ClientError, OSError, asyncio.TimeoutError) as exc:
+            if body.timed_out:
+                raise httpx.WriteTimeout("timed out sending the request", request=request) from exc
             raise _translate(exc, request, writing=not body.done) from exc
         finally:
+            _sending.reset(token)
             body.disarm()
         return httpx.Response(
             status_code=response.status,
             headers=response.raw_headers,
-            stream=_ResponseStream(response, request, slots),
+            stream=_ResponseStream(response, request, slots, body, session.connector),
             extensions={
                 "http_version": b"HTTP/1.1",
                 "reason_phrase": (response.reason or "").encode("latin-1"),
@@ -199,7 +232,17 @@ def _uncancel() -> None:
 class _Body:
     """The request body as aiohttp takes it, with a watchdog on each piece of a large one."""
 
-    __slots__ = ("_bound", "_handle", "_source", "_task", "data", "done", "timed_out")
+    __slots__ = (
+        "_bound",
+        "_handle",
+        "_source",
+        "_task",
+        "connection",
+        "data",
+        "done",
+        "protocol",
+        "timed_out",
+    )
 
     def __init__(self) -> None:
         self.data: bytes | AsyncIterator[bytes] | None = None
@@ -209,10 +252,14 @@ class _Body:
         self._handle: asyncio.TimerHandle | None = None
         self._task: asyncio.Task[object] | None = None
         self._source: AsyncIterator[bytes] | None = None
+        self.connection: aiohttp.connector.Connection | None = None
+        self.protocol: ResponseHandler | None = None
 
     @classmethod
     def for_request(cls, request: httpx.Request, bound: float | None) -> _Body:
         body = cls()
+        if "content-length" not in request.headers and "transfer-encoding" not in request.headers:
+            return body  # no body (a GET, or a redirect that dropped it)
         try:
             content = request.content
         except httpx.RequestNotRead:
@@ -243,8 +290,14 @@ class _Body:
 
     def _expire(self) -> None:
         self._handle = None
-        if not self.done and self._task is not None:
-            self.timed_out = True
+        if self.done:
+            return
+        self.timed_out = True
+        protocol = self.connection.protocol if self.connection is not None else None
+        if protocol is not None:
+            # Abort, not close: a closing socket would wait for the stalled bytes to go out.
+            protocol.abort()
+        elif self._task is not None:
             self._task.cancel()
 
     def disarm(self) -> None:
@@ -263,15 +316,31 @@ class _ResponseStream(httpx.AsyncByteStream):
     """A response body read as it arrives; the connection goes back to the pool at the end,
     and is closed instead when the body is abandoned part-way or fails."""
 
-    __slots__ = ("_closed", "_complete", "_received", "_request", "_response", "_slots")
+    __slots__ = (
+        "_body",
+        "_closed",
+        "_complete",
+        "_connector",
+        "_protocol",
+        "_received",
+        "_request",
+        "_response",
+        "_slots",
+    )
 
     def __init__(
         self,
         response: aiohttp.ClientResponse,
         request: httpx.Request,
         slots: asyncio.Semaphore | None,
+        body: _Body,
+        connector: aiohttp.BaseConnector | None,
     ) -> None:
         self._response = response
+        self._body = body
+        self._connector = connector
+        # Taken when the connection was acquired: aiohttp may have released it already.
+        self._protocol = body.protocol
         self._request = request
         self._slots = slots
         self._closed = False
@@ -309,9 +378,17 @@ class _ResponseStream(httpx.AsyncByteStream):
         if self._complete:
             response.release()
         else:
-            # Dropped unless the reader saw the end, as httpcore does: unread bytes would poison
-            # the next request on this connection.
+            # Dropped unless the reader saw the end, as httpcore does. aiohttp may already have
+            # taken the connection back (the whole body had arrived): it is closed in the pool
+            # too, unless another request has taken it since.
             response.close()
+            protocol, connector = self._protocol, self._connector
+            if (
+                protocol is not None
+                and isinstance(connector, _Connector)
+                and connector.owners.get(protocol) is self._body
+            ):
+                protocol.close()
         if self._slots is not None:
             self._slots.release()
 

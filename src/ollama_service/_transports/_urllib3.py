@@ -82,7 +82,13 @@ class _Connection(_SendBoundMixin, HTTPConnection):
 
 
 class _TLSConnection(_SendBoundMixin, HTTPSConnection):
-    pass
+    def connect(self) -> None:
+        super().connect()
+        context: ssl.SSLContext | None = getattr(self, "ssl_context", None)
+        if context is not None and context.verify_mode == ssl.CERT_NONE:
+            # The caller asked for no verification (verify=False), as httpx allows without a
+            # warning; urllib3 would warn on every request (InsecureRequestWarning).
+            self.is_verified = True
 
 
 # pyright checks these against urllib3's connection protocols, which urllib3's own connection
@@ -169,11 +175,12 @@ class Urllib3Transport(httpx.BaseTransport):
         headers = urllib3.HTTPHeaderDict()
         for name, value in request.headers.raw:
             headers.add(name.decode("latin-1"), value.decode("latin-1"))
-        body: bytes | Iterable[bytes] | None
-        try:
-            body = request.content or None
-        except httpx.RequestNotRead:
-            body = _iter_request(request.stream)  # type: ignore[arg-type]
+        body: bytes | Iterable[bytes] | None = None
+        if "content-length" in request.headers or "transfer-encoding" in request.headers:
+            try:
+                body = request.content or None
+            except httpx.RequestNotRead:
+                body = _iter_request(request.stream)  # type: ignore[arg-type]
         token = _write_timeout.set(timeouts.get("write"))
         try:
             pool = self._pool(url)

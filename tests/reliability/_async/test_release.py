@@ -26,10 +26,7 @@ TIGHT_POOL = {"max_connections": 1, "timeout": httpx.Timeout(5.0, pool=0.5), "ma
 
 @pytest.mark.parametrize("kind", KINDS)
 async def test_break_inside_with(
-    async_wait_idle: AsyncWaitIdle,
-    async_early_release: bool,
-    kind: str,
-    fake: FakeOllamaServer,
+    async_wait_idle: AsyncWaitIdle, kind: str, fake: FakeOllamaServer
 ) -> None:
     async with Api(kind, fake.base_url, **TIGHT_POOL) as api:
         for _ in range(ROUNDS):
@@ -41,9 +38,7 @@ async def test_break_inside_with(
                     if len(got) == 2:
                         break
             assert got == expected_pieces(PROMPT)[:2]
-            # aiohttp may keep a connection whose whole body had arrived; a leak would still
-            # show as a pool timeout in the next round.
-            assert async_early_release or await async_wait_idle(fake)
+            assert await async_wait_idle(fake)
         assert await api.generate("after") == "".join(expected_pieces("after"))
     assert await async_wait_idle(fake)
     assert fake.stats.requests_handled == ROUNDS + 1
@@ -53,11 +48,7 @@ async def test_break_inside_with(
 @pytest.mark.parametrize("read", [0, 1], ids=["unread", "one-item"])
 @pytest.mark.parametrize("kind", KINDS)
 async def test_abandoned_without_close(
-    async_wait_idle: AsyncWaitIdle,
-    async_early_release: bool,
-    kind: str,
-    read: int,
-    fake: FakeOllamaServer,
+    async_wait_idle: AsyncWaitIdle, kind: str, read: int, fake: FakeOllamaServer
 ) -> None:
     """The stream object is simply dropped; its finalizer releases the connection."""
     async with Api(kind, fake.base_url, **TIGHT_POOL) as api:
@@ -67,9 +58,7 @@ async def test_abandoned_without_close(
             assert got == expected_pieces(PROMPT)[:read]
             del stream
             gc.collect()
-            # aiohttp may keep a connection whose whole body had arrived; a leak would still
-            # show as a pool timeout in the next round.
-            assert async_early_release or await async_wait_idle(fake)
+            assert await async_wait_idle(fake)
         assert await api.generate("after") == "".join(expected_pieces("after"))
     assert await async_wait_idle(fake)
     assert fake.stats.requests_handled == ROUNDS + 1
@@ -78,10 +67,7 @@ async def test_abandoned_without_close(
 
 @pytest.mark.parametrize("kind", KINDS)
 async def test_break_without_with_then_dropped(
-    async_wait_idle: AsyncWaitIdle,
-    async_early_release: bool,
-    kind: str,
-    fake: FakeOllamaServer,
+    async_wait_idle: AsyncWaitIdle, kind: str, fake: FakeOllamaServer
 ) -> None:
     """The common slip: `break` out of a bare loop and let the stream go out of scope."""
 
@@ -95,9 +81,7 @@ async def test_break_without_with_then_dropped(
         for _ in range(ROUNDS):
             assert await first_piece(api) == expected_pieces(PROMPT)[0]
             gc.collect()
-            # aiohttp may keep a connection whose whole body had arrived; a leak would still
-            # show as a pool timeout in the next round.
-            assert async_early_release or await async_wait_idle(fake)
+            assert await async_wait_idle(fake)
         assert await api.generate("after") == "".join(expected_pieces("after"))
     assert await async_wait_idle(fake)
     assert fake.stats.requests_handled == ROUNDS + 1

@@ -25,12 +25,7 @@ TIGHT_POOL = {"max_connections": 1, "timeout": httpx.Timeout(5.0, pool=0.5), "ma
 
 
 @pytest.mark.parametrize("kind", KINDS)
-def test_break_inside_with(
-    wait_idle: SyncWaitIdle,
-    early_release: bool,
-    kind: str,
-    fake: FakeOllamaServer,
-) -> None:
+def test_break_inside_with(wait_idle: SyncWaitIdle, kind: str, fake: FakeOllamaServer) -> None:
     with Api(kind, fake.base_url, **TIGHT_POOL) as api:
         for _ in range(ROUNDS):
             got: list[str] = []
@@ -41,9 +36,7 @@ def test_break_inside_with(
                     if len(got) == 2:
                         break
             assert got == expected_pieces(PROMPT)[:2]
-            # aiohttp may keep a connection whose whole body had arrived; a leak would still
-            # show as a pool timeout in the next round.
-            assert early_release or wait_idle(fake)
+            assert wait_idle(fake)
         assert api.generate("after") == "".join(expected_pieces("after"))
     assert wait_idle(fake)
     assert fake.stats.requests_handled == ROUNDS + 1
@@ -53,11 +46,7 @@ def test_break_inside_with(
 @pytest.mark.parametrize("read", [0, 1], ids=["unread", "one-item"])
 @pytest.mark.parametrize("kind", KINDS)
 def test_abandoned_without_close(
-    wait_idle: SyncWaitIdle,
-    early_release: bool,
-    kind: str,
-    read: int,
-    fake: FakeOllamaServer,
+    wait_idle: SyncWaitIdle, kind: str, read: int, fake: FakeOllamaServer
 ) -> None:
     """The stream object is simply dropped; its finalizer releases the connection."""
     with Api(kind, fake.base_url, **TIGHT_POOL) as api:
@@ -67,9 +56,7 @@ def test_abandoned_without_close(
             assert got == expected_pieces(PROMPT)[:read]
             del stream
             gc.collect()
-            # aiohttp may keep a connection whose whole body had arrived; a leak would still
-            # show as a pool timeout in the next round.
-            assert early_release or wait_idle(fake)
+            assert wait_idle(fake)
         assert api.generate("after") == "".join(expected_pieces("after"))
     assert wait_idle(fake)
     assert fake.stats.requests_handled == ROUNDS + 1
@@ -78,10 +65,7 @@ def test_abandoned_without_close(
 
 @pytest.mark.parametrize("kind", KINDS)
 def test_break_without_with_then_dropped(
-    wait_idle: SyncWaitIdle,
-    early_release: bool,
-    kind: str,
-    fake: FakeOllamaServer,
+    wait_idle: SyncWaitIdle, kind: str, fake: FakeOllamaServer
 ) -> None:
     """The common slip: `break` out of a bare loop and let the stream go out of scope."""
 
@@ -95,9 +79,7 @@ def test_break_without_with_then_dropped(
         for _ in range(ROUNDS):
             assert first_piece(api) == expected_pieces(PROMPT)[0]
             gc.collect()
-            # aiohttp may keep a connection whose whole body had arrived; a leak would still
-            # show as a pool timeout in the next round.
-            assert early_release or wait_idle(fake)
+            assert wait_idle(fake)
         assert api.generate("after") == "".join(expected_pieces("after"))
     assert wait_idle(fake)
     assert fake.stats.requests_handled == ROUNDS + 1

@@ -141,7 +141,7 @@ def test_password_in_host_url_not_in_reprs(fake: FakeOllamaServer) -> None:
 
 @pytest.mark.parametrize("kind", KINDS)
 def test_password_in_host_url_never_logged_and_sent_as_basic_auth(
-    kind: str, fake: FakeOllamaServer, caplog: pytest.LogCaptureFixture
+    kind: str, fake: FakeOllamaServer, caplog: pytest.LogCaptureFixture, http_backend: str
 ) -> None:
     """httpx logged `HTTP Request: POST http://user:pass@...`: the user-info now travels as a
     `Basic` header, so no logger (ours, httpx's, httpcore's, at DEBUG) can show it."""
@@ -160,7 +160,8 @@ def test_password_in_host_url_never_logged_and_sent_as_basic_auth(
     assert_no_key_in_records(caplog)
     assert_no_key_in_error(info.value)
     assert any(record.name == "httpx" for record in caplog.records)
-    assert any(record.name.startswith("httpcore") for record in caplog.records)
+    if http_backend == "httpx":  # the fast back-ends' libraries log less, or nothing
+        assert any(record.name.startswith("httpcore") for record in caplog.records)
     expected = "Basic " + base64.b64encode(f"ollama-user:{KEY}".encode()).decode()
     assert {r.headers["authorization"] for r in fake.requests} == {expected}
 

@@ -15,7 +15,9 @@ httpx exception httpcore would raise for it, so the single error boundary of the
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
+import socket
 import ssl
 import threading
 from collections.abc import Iterable, Iterator, Mapping
@@ -38,6 +40,9 @@ from urllib3.exceptions import (
 )
 from urllib3.response import HTTPResponse
 
+from ollama_service._deadline import current as current_deadline
+from ollama_service._deadline import remaining
+
 __all__ = ["Urllib3Transport"]
 
 # The most a read of an unchunked body asks for.
@@ -49,6 +54,10 @@ _DEFAULT_MAXSIZE: Final = 10
 # sending by one value; the connection classes below apply this one to sending instead.
 _write_timeout: contextvars.ContextVar[float | None] = contextvars.ContextVar(
     "ollama_service_write_timeout", default=None
+)
+# The connection the request being sent on this thread uses, for the deadline's watchdog.
+_sending: contextvars.ContextVar[list[Any] | None] = contextvars.ContextVar(
+    "ollama_service_sending", default=None
 )
 
 
@@ -69,6 +78,9 @@ class _SendBoundMixin:
             self.sock.settimeout(self.timeout)
 
     def request(self, *args: Any, **kwargs: Any) -> None:
+        holder = _sending.get()
+        if holder is not None:
+            holder.append(self)
         if self.sock is not None:  # a reused connection: sending is bounded by the write bound
             self.timeout = _write_timeout.get()
         try:
@@ -181,7 +193,25 @@ class Urllib3Transport(httpx.BaseTransport):
                 body = request.content or None
             except httpx.RequestNotRead:
                 body = _iter_request(request.stream)  # type: ignore[arg-type]
-        token = _write_timeout.set(timeouts.get("write"))
+        connect, read, write, pool_wait = (timeouts.get(phase) for phase in _PHASES)
+        expires = current_deadline()
+        watchdog: threading.Timer | None = None
+        holder: list[Any] = []
+        if expires is not None:
+            # Every bound is cut to the time left, and a watchdog ends a wait that a trickling
+            # server keeps alive past it (a blocking read restarts its timeout at every byte).
+            left = remaining(expires)
+            if left <= 0.0:
+                raise httpx.ReadTimeout("the call's deadline passed", request=request)
+            connect, read, write, pool_wait = (
+                left if bound is None else min(bound, left)
+                for bound in (connect, read, write, pool_wait)
+            )
+            watchdog = threading.Timer(left, _hang_up, (holder,))
+            watchdog.daemon = True
+            watchdog.start()
+        token = _write_timeout.set(write)
+        sending = _sending.set(holder)
         try:
             pool = self._pool(url)
             response = pool.urlopen(
@@ -195,15 +225,24 @@ class Urllib3Transport(httpx.BaseTransport):
                 preload_content=False,
                 decode_content=False,
                 release_conn=False,
-                timeout=urllib3.Timeout(connect=timeouts.get("connect"), read=timeouts.get("read")),
+                timeout=urllib3.Timeout(connect=connect, read=read),
                 # Typed as int by urllib3, used as a float (queue.get's timeout).
-                pool_timeout=cast("int | None", timeouts.get("pool")),
+                pool_timeout=cast("int | None", pool_wait),
             )
         except (HTTPError, LocationValueError) as exc:
+            if expires is not None and remaining(expires) <= 0.0:
+                raise httpx.ReadTimeout("the call's deadline passed", request=request) from exc
             raise _translate(exc, request) from exc
         finally:
+            if watchdog is not None:
+                watchdog.cancel()
+            _sending.reset(sending)
             _write_timeout.reset(token)
         assert isinstance(response, HTTPResponse)  # what pools return
+        if holder and holder[0] is _HUNG_UP:  # the head came just as the deadline passed
+            response.close()
+            response.release_conn()
+            raise httpx.ReadTimeout("the call's deadline passed", request=request)
         stream = _ResponseStream(response, request, self._streams)
         self._streams.add(stream)
         return httpx.Response(
@@ -222,6 +261,21 @@ class Urllib3Transport(httpx.BaseTransport):
             pools, self._pools = list(self._pools.values()), {}
         for pool in pools:
             pool.close()
+
+
+_PHASES: Final = ("connect", "read", "write", "pool")
+# Put first in a call's connection list by the deadline's watchdog once it has hung up.
+_HUNG_UP: Final = object()
+
+
+def _hang_up(holder: list[Any]) -> None:
+    """The deadline passed while sending or awaiting the head: end the blocked socket wait."""
+    holder.insert(0, _HUNG_UP)
+    for connection in holder[1:]:
+        sock = connection.sock
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
 
 
 def _iter_request(stream: httpx.SyncByteStream) -> Iterator[bytes]:

@@ -227,6 +227,9 @@ def http_transport(
         The transport, or None for `httpx`.
     """
     if backend == "httpx":
+        # The client may still put a transport of its own under httpx (the deadline-aware
+        # one), which turns httpx's reading of the environment off: mount the proxies here.
+        _mount_env_proxies(kwargs, "sync")
         return None
     from ._transports._urllib3 import Urllib3Transport
 
@@ -250,6 +253,7 @@ def async_http_transport(
         OllamaRequestError: `aiohttp` is selected but not installed.
     """
     if backend == "httpx":
+        _mount_env_proxies(kwargs, "async")
         return None
     try:
         from ._transports._aiohttp import AiohttpTransport

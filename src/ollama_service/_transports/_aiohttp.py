@@ -17,6 +17,7 @@ each piece of a request body (`WriteTimeout`).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 import ssl
 import sys
@@ -168,7 +169,8 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
     ) -> httpx.Response:
         headers: CIMultiDict[str] = CIMultiDict()
         for name, value in request.headers.raw:
-            headers.add(name.decode("latin-1"), value.decode("latin-1"))
+            if name.lower() != b"transfer-encoding":  # aiohttp frames a body of unknown size
+                headers.add(name.decode("latin-1"), value.decode("latin-1"))
         body = _Body.for_request(request, timeouts.get("write"))
         token = _sending.set(body)
         try:
@@ -186,6 +188,7 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
                 raise httpx.WriteTimeout("timed out sending the request", request=request) from None
             raise
         except (aiohttp.ClientError, OSError, asyncio.TimeoutError) as exc:
+            await body.settle()
             if body.timed_out:
                 raise httpx.WriteTimeout("timed out sending the request", request=request) from exc
             raise _translate(exc, request, writing=not body.done) from exc
@@ -240,6 +243,7 @@ class _Body:
         "connection",
         "data",
         "done",
+        "finished",
         "protocol",
         "timed_out",
     )
@@ -254,6 +258,7 @@ class _Body:
         self._source: AsyncIterator[bytes] | None = None
         self.connection: aiohttp.connector.Connection | None = None
         self.protocol: ResponseHandler | None = None
+        self.finished: asyncio.Future[None] | None = None
 
     @classmethod
     def for_request(cls, request: httpx.Request, bound: float | None) -> _Body:
@@ -281,12 +286,27 @@ class _Body:
     async def _pieces(self) -> AsyncIterator[bytes]:
         assert self._source is not None
         loop = asyncio.get_running_loop()
-        async for piece in self._source:
-            if self._bound is not None and self._task is not None:
-                self._handle = loop.call_later(self._bound, self._expire)
-            yield piece  # aiohttp asks for the next piece once this one is written
-            self.disarm()
-        self.done = True
+        self.finished = loop.create_future()
+        try:
+            async for piece in self._source:
+                if self._bound is not None and self._task is not None:
+                    self._handle = loop.call_later(self._bound, self._expire)
+                yield piece  # aiohttp asks for the next piece once this one is written
+                self.disarm()
+            self.done = True
+        finally:
+            if not self.finished.done():
+                self.finished.set_result(None)
+
+    async def settle(self) -> None:
+        """After a failure, let aiohttp's writer let go of the source (the caller closes it
+        next, which must not happen while it is being read). Bounded: a writer that does not
+        stop within a second is left to aiohttp."""
+        finished = self.finished
+        if finished is None or finished.done():
+            return
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(asyncio.shield(finished), 1.0)
 
     def _expire(self) -> None:
         self._handle = None

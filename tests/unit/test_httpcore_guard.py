@@ -76,7 +76,7 @@ def test_a_request_started_during_the_check_means_not_expired() -> None:
 
 
 def test_our_clients_guard_their_pool() -> None:
-    with Client("http://127.0.0.1:1") as client:
+    with Client("http://127.0.0.1:1", backend="httpx") as client:  # httpcore is httpx's
         pool = client._http._transport._pool  # type: ignore[attr-defined]
         connection = pool.create_connection(httpcore.URL("http://127.0.0.1:1").origin)
         assert isinstance(connection, _GuardedConnection)
@@ -84,7 +84,7 @@ def test_our_clients_guard_their_pool() -> None:
 
 @pytest.mark.anyio
 async def test_our_async_clients_guard_their_pool() -> None:
-    async with AsyncClient("http://127.0.0.1:1") as client:
+    async with AsyncClient("http://127.0.0.1:1", backend="httpx") as client:
         pool = client._http._transport._pool  # type: ignore[attr-defined]
         connection = pool.create_connection(httpcore.URL("http://127.0.0.1:1").origin)
         assert isinstance(connection, _AsyncGuardedConnection)

@@ -30,6 +30,8 @@ def _field_doc(f: FieldIR, is_request: bool) -> str:
         notes.append(f"Server default: `{_json_literal(f.server_default)}`.")
     if f.required and is_request:
         notes.append("Required.")
+    if f.alias:
+        notes.append(f"Also readable as `{f.alias}`.")
     if f.deprecated:
         notes.append("Deprecated.")
     return " ".join([text, *notes])
@@ -64,6 +66,11 @@ def render_struct(struct: StructIR) -> str:
         doc = f"{doc}\n\nAttributes:\n{attrs}"
     lines.append(_doc(doc, "    "))
     lines.append("")
+    for attr, target in struct.nested:
+        if _shadows_a_field_type(struct, attr):
+            continue  # declared after the class (see render_models)
+        # `builtins.type`: a field named `type` would shadow the builtin in the class body.
+        lines.append(f"    {attr}: ClassVar[builtins.type[{target}]]")
     # Required fields first only for readability; kw_only makes order free.
     for f in struct.fields:
         annotation, default = _annotation(f, struct.is_request)
@@ -78,7 +85,30 @@ def render_struct(struct: StructIR) -> str:
         lines.append(
             f"    {f.py_name}: {annotation}" + ("" if default is None else f" = {default}")
         )
+    aliased = [f for f in struct.fields if f.alias]
+    if aliased:
+        pairs = ", ".join(f"{f.alias!r}: {f.py_name!r}" for f in aliased)
+        lines += ["", f"    __aliases__: ClassVar[dict[str, str]] = {{{pairs}}}"]
+    for f in aliased:
+        annotation, _ = _annotation(f, struct.is_request)
+        lines += [
+            "",
+            "    @property",
+            f"    def {f.alias}(self) -> {annotation}:",
+            f'        """`{f.py_name}`, under the official library\'s name."""',
+            f"        return self.{f.py_name}",
+            "",
+            f"    @{f.alias}.setter",
+            f"    def {f.alias}(self, value: {annotation}) -> None:",
+            f"        self.{f.py_name} = value",
+        ]
     return "\n".join(lines) + "\n"
+
+
+def _shadows_a_field_type(struct: StructIR, attr: str) -> bool:
+    """A class attribute named like a type its fields use would shadow that type in the class
+    body (`Message.ToolCall` and `tool_calls: list[ToolCall]`), so it is not declared there."""
+    return any(attr in re.findall(r"\w+", f.type_expr) for f in struct.fields)
 
 
 def _definition_order(structs: list[StructIR]) -> list[StructIR]:
@@ -124,7 +154,9 @@ def render_models(ir: SpecIR) -> str:
         "",
         "from __future__ import annotations",
         "",
-        "from typing import Any, Literal, TypeAlias",
+        "import builtins",
+        "from datetime import datetime",
+        "from typing import Any, ClassVar, Literal, TypeAlias",
         "",
         "import msgspec",
         "from msgspec import UNSET, UnsetType",
@@ -136,6 +168,19 @@ def render_models(ir: SpecIR) -> str:
     ]
     for struct in _definition_order(ir.structs):
         parts += ["", render_struct(struct)]
+    nested = [(s.name, attr, target) for s in ir.structs for attr, target in s.nested]
+    if nested:
+        parts += ["", "# The official library's nested class names (`Message.ToolCall.Function`)."]
+        by_name = {s.name: s for s in ir.structs}
+        parts += [
+            f"{owner}.{attr} = {target}"
+            + (
+                "  # type: ignore[attr-defined]"
+                if _shadows_a_field_type(by_name[owner], attr)
+                else ""
+            )
+            for owner, attr, target in nested
+        ]
     for alias in ir.aliases:
         parts += ["", f"{alias.name}: TypeAlias = {alias.type_expr}"]
         if alias.description:
@@ -170,6 +215,7 @@ def render_operation(op: OperationIR, ir: SpecIR) -> str:
         "raw_body": op.raw_body or None,
         "affinity": op.affinity or None,
         "genai_operation": op.genai_operation,
+        "web": op.web or None,
     }
     args = {**required, **{k: repr(v) for k, v in optional.items() if v is not None}}
     body = ", ".join(f"{k}={v}" for k, v in args.items())

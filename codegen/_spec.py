@@ -20,7 +20,9 @@ from codegen._headers import sha256_text
 
 REF_PREFIX = "#/components/schemas/"
 # Names the mapping-style base class defines; a field with one of these names would shadow it.
-RESERVED_FIELD_NAMES = frozenset({"get", "keys", "to_dict"})
+RESERVED_FIELD_NAMES = frozenset(
+    {"get", "keys", "to_dict", "model_dump", "model_dump_json", "model_copy", "model_fields"}
+)
 HTTP_METHODS = ("get", "head", "post", "put", "patch", "delete")
 
 
@@ -39,6 +41,7 @@ class FieldIR:
     zero: str | None
     server_default: Any = None
     deprecated: bool = False
+    alias: str | None = None
 
 
 @dataclass(frozen=True)
@@ -48,6 +51,7 @@ class StructIR:
     is_request: bool
     fields: tuple[FieldIR, ...]
     client_side: bool = False
+    nested: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -75,6 +79,7 @@ class OperationIR:
     deprecated: bool = False
     affinity: tuple[str, ...] = ()
     genai_operation: str | None = None
+    web: bool = False
 
 
 @dataclass
@@ -168,6 +173,10 @@ class _TypeResolver:
         if "enum" in schema:
             return _literal([v for v in schema["enum"] if v is not None])
         if kind == "string":
+            # Dates decode natively (msgspec parses RFC 3339 in C); `x-python-type: str` keeps
+            # one a string where the official library has a string.
+            if schema.get("format") == "date-time" and schema.get("x-python-type") != "str":
+                return "datetime"
             return "str"
         if kind == "integer":
             return "int"
@@ -237,6 +246,9 @@ def _struct(name: str, schema: dict[str, Any], resolver: _TypeResolver) -> Struc
             raise SpecError(f"{where}: field name {py!r} shadows a method of the base struct")
         is_required = json_name in required
         zero = None
+        if is_required and not is_request and type_expr == "datetime":
+            # No "empty" datetime exists: an absent date decodes as None.
+            type_expr, nullable = "datetime | None", True
         if is_required and not is_request:
             zero = "None" if nullable else resolver.zero(type_expr, prop)
         fields.append(
@@ -250,6 +262,7 @@ def _struct(name: str, schema: dict[str, Any], resolver: _TypeResolver) -> Struc
                 zero=zero,
                 server_default=prop.get("default"),
                 deprecated=bool(prop.get("deprecated", False)),
+                alias=_alias(prop, where),
             )
         )
     missing = required - {f.json_name for f in fields}
@@ -261,7 +274,31 @@ def _struct(name: str, schema: dict[str, Any], resolver: _TypeResolver) -> Struc
         is_request=is_request,
         fields=tuple(fields),
         client_side=bool(schema.get("x-client-side", False)),
+        nested=_nested(name, schema, resolver),
     )
+
+
+def _nested(
+    name: str, schema: dict[str, Any], resolver: _TypeResolver
+) -> tuple[tuple[str, str], ...]:
+    """`x-python-nested`: class attributes naming other structs, as the official library nests
+    its classes (`Message.ToolCall`, `Tool.Function.Parameters`)."""
+    out: list[tuple[str, str]] = []
+    for attr, target in _obj(schema.get("x-python-nested")).items():
+        if not str(attr).isidentifier() or target not in resolver.schemas:
+            raise SpecError(f"{name}: x-python-nested {attr!r}: {target!r} must be a schema name")
+        out.append((str(attr), str(target)))
+    return tuple(out)
+
+
+def _alias(prop: dict[str, Any], where: str) -> str | None:
+    """`x-python-alias`: a second attribute name (the official library's) for a field."""
+    alias = prop.get("x-python-alias")
+    if alias is None:
+        return None
+    if not isinstance(alias, str) or not alias.isidentifier() or keyword.iskeyword(alias):
+        raise SpecError(f"{where}: x-python-alias must be a Python identifier, got {alias!r}")
+    return alias
 
 
 def _schema_of(content: dict[str, Any] | None, where: str) -> str | None:
@@ -305,6 +342,7 @@ def _operation(method: str, path: str, op: dict[str, Any]) -> OperationIR:
         deprecated=bool(op.get("deprecated", False)),
         affinity=_affinity(op, where),
         genai_operation=op.get("x-genai-operation"),
+        web=bool(op.get("x-ollama-web", False)),
     )
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -119,6 +120,10 @@ def assert_faithful(value: Any, raw: Any, where: str = "$") -> None:
         assert list(value) == list(raw), f"{where}: keys or their order changed"
         for key, item in value.items():
             assert_faithful(item, raw[key], f"{where}.{key}")
+    elif isinstance(value, datetime):
+        # Dates decode to datetimes, to the microsecond (Go sends up to 9 fractional digits).
+        assert isinstance(raw, str), where
+        assert value == msgspec.convert(raw, datetime), f"{where}: {value!r} != {raw!r}"
     else:
         assert value == raw, f"{where}: {value!r} != {raw!r}"
 
@@ -570,6 +575,14 @@ EXPECTED: dict[str, dict[str, Any]] = {
         "error": StartsWith('digest mismatch, expected "sha256:3c7851')
     },
     "create-blob-error-invalid-digest.json": {"error": "invalid digest format"},
+    "web-search-request.json": {"query": "what is ollama?", "max_results": 3},
+    "web-search-response.json": {
+        "results[0].title": "Ollama",
+        "results[1].url": "https://github.com/ollama/ollama",
+    },
+    "web-search-error-unauthorized.json": {"error": "unauthorized"},
+    "web-fetch-request.json": {"url": "https://ollama.com"},
+    "web-fetch-response.json": {"title": "Ollama", "links[0]": "https://ollama.com/download"},
 }
 
 DECODABLE = sorted(name for name, meta in INDEX.items() if meta["schema"] is not None)

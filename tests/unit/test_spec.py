@@ -212,6 +212,19 @@ OPTIONS: list[tuple[str, str, Any]] = [
     ("presence_penalty", "number", 0.0),
     ("frequency_penalty", "number", 0.0),
     ("stop", "array", None),
+    # Keys of the official library's Options that current servers ignore (logged as unknown).
+    ("numa", "boolean", None),
+    ("low_vram", "boolean", None),
+    ("f16_kv", "boolean", None),
+    ("logits_all", "boolean", None),
+    ("vocab_only", "boolean", None),
+    ("use_mlock", "boolean", None),
+    ("embedding_only", "boolean", None),
+    ("tfs_z", "number", None),
+    ("mirostat", "integer", None),
+    ("mirostat_tau", "number", None),
+    ("mirostat_eta", "number", None),
+    ("penalize_newline", "boolean", None),
 ]
 
 # Deprecated but still accepted (or still sent) fields.
@@ -358,11 +371,33 @@ def test_every_ref_resolves() -> None:
 # ---------------------------------------------------------------------------
 
 
+WEB_OPERATIONS = {"webSearch": ("post", "/api/web_search"), "webFetch": ("post", "/api/web_fetch")}
+
+
+def _is_web(op_id: str) -> bool:
+    return bool(OPERATIONS[op_id][2].get("x-ollama-web"))
+
+
 def test_exactly_the_reference_operations() -> None:
-    actual = {(m, p) for p, item in SPEC["paths"].items() for m in item if m in HTTP_METHODS}
+    actual = {
+        (m, p)
+        for p, item in SPEC["paths"].items()
+        for m, op in item.items()
+        if m in HTTP_METHODS and not op.get("x-ollama-web")
+    }
     expected = {(m, p) for m, p, *_ in ENDPOINTS}
     assert len(ENDPOINTS) == 19
     assert actual == expected
+
+
+def test_web_operations_are_served_by_ollama_com() -> None:
+    """web_search and web_fetch go to ollama.com (as in the official client), not the server."""
+    web = {op_id: (m, p) for op_id, (m, p, _) in OPERATIONS.items() if _is_web(op_id)}
+    assert web == WEB_OPERATIONS
+    for op_id in web:
+        op = OPERATIONS[op_id][2]
+        assert op["servers"] == [{"url": "https://ollama.com"}]
+        assert op["x-idempotent"] is True
 
 
 @pytest.mark.parametrize(
@@ -381,7 +416,7 @@ def test_operation_id(
 
 def test_operation_ids_are_unique() -> None:
     ids = [op["operationId"] for _, _, op in OPERATIONS.values()]
-    assert len(ids) == len(set(ids)) == 19
+    assert len(ids) == len(set(ids)) == 19 + len(WEB_OPERATIONS)
 
 
 @pytest.mark.parametrize("op_id", ["blobExists", "createBlob"])
@@ -510,7 +545,8 @@ def test_non_json_bodies_documented() -> None:
     assert responses["NotFoundText"]["content"]["text/plain"]["example"] == "404 page not found"
     assert "content" not in responses["ForbiddenEmpty"]
     for op_id, (_, _, op) in OPERATIONS.items():
-        assert "403" in op["responses"], f"{op_id} lacks the host-check 403"
+        if not _is_web(op_id):  # the host check is the local server's
+            assert "403" in op["responses"], f"{op_id} lacks the host-check 403"
 
 
 # ---------------------------------------------------------------------------

@@ -121,6 +121,16 @@ def test_missing_keys_behave_like_a_dict(key: str) -> None:
         REPLY[key]
     assert key not in REPLY
     assert REPLY.get(key) is None
+
+
+@pytest.mark.parametrize("key", ["thinking", "context"])
+def test_get_returns_a_none_field_as_the_official_models_do(key: str) -> None:
+    """`get` reads the attribute (None included); the default is only for non-fields."""
+    assert REPLY.get(key, "default") is None
+
+
+@pytest.mark.parametrize("key", ["no_such_field", "", "__class__", "to_dict"])
+def test_get_default_for_what_is_not_a_field(key: str) -> None:
     assert REPLY.get(key, "default") == "default"
 
 
@@ -136,7 +146,7 @@ def test_falsy_but_set_values_are_present() -> None:
     assert resp["done"] is False
     assert resp["eval_count"] == 0
     assert resp["context"] == []
-    assert {"response", "done", "eval_count", "context"} <= set(resp.keys())
+    assert {"response", "done", "eval_count", "context"} <= set(resp.model_fields_set)
 
 
 def test_nested_mapping_access() -> None:
@@ -145,7 +155,7 @@ def test_nested_mapping_access() -> None:
     assert CHAT["message"]["tool_calls"][0]["id"] == "call_1"
     assert CHAT["message"]["role"] == "assistant"
     assert "thinking" not in CHAT["message"]
-    assert CHAT.get("message").get("images", []) == []
+    assert CHAT.get("message").get("images", []) is None
 
 
 def test_progress_membership() -> None:
@@ -156,7 +166,7 @@ def test_progress_membership() -> None:
     assert "digest" not in manifest
     assert "total" in layer
     assert layer["completed"] / layer["total"] == 0.4
-    assert manifest.get("total", 0) == 0
+    assert manifest.get("total", 0) is None
 
 
 def test_request_unset_fields_are_absent() -> None:
@@ -176,9 +186,24 @@ def test_json_name_lookup_on_renamed_request_field() -> None:
     assert "debug_render_only" in chat
 
 
-def test_keys() -> None:
-    assert list(ProgressResponse(status="success").keys()) == ["status", "completed"]
-    assert list(CreateRequest(model="m", from_="b").keys()) == ["model", "from"]
+def test_dict_of_a_struct_has_every_field_as_the_official_models_do() -> None:
+    """`dict(resp)` is pydantic's: every field, None included, in the official order."""
+    assert dict(ProgressResponse(status="success")) == {
+        "status": "success",
+        "completed": 0,
+        "total": None,
+        "digest": None,
+    }
+    assert list(dict(ShowResponse())) == [
+        "modified_at",
+        "template",
+        "modelfile",
+        "license",
+        "details",
+        "modelinfo",
+        "parameters",
+        "capabilities",
+    ]
 
 
 # --- to_dict -------------------------------------------------------------------------------
@@ -427,9 +452,9 @@ def test_decoded_values_keep_their_types() -> None:
             id="missing-second-required",
         ),
         pytest.param(
-            lambda: GenerateResponse(nope=1),  # pyright: ignore[reportCallIssue]
-            "nope",
-            id="unknown-keyword",
+            lambda: GenerateRequest(model="m", promt="x"),  # pyright: ignore[reportCallIssue]
+            "unexpected keyword argument 'promt'; did you mean 'prompt'",
+            id="unknown-keyword-on-a-request",
         ),
     ],
 )

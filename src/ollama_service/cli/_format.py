@@ -94,11 +94,13 @@ def parse_timestamp(text: str) -> datetime | None:
         return None
 
 
-def human_time(text: str, *, now: datetime | None = None, never: str = "Never") -> str:
+def human_time(
+    text: str | datetime | None, *, now: datetime | None = None, never: str = "Never"
+) -> str:
     """A timestamp relative to now: `3 months ago`, `4 minutes from now`, `Forever`.
 
     Args:
-        text: The timestamp as the server sent it.
+        text: The timestamp: a decoded datetime, or a string as the server sent it.
         now: The reference time (default: the current time).
         never: What to show for an empty timestamp.
 
@@ -107,9 +109,12 @@ def human_time(text: str, *, now: datetime | None = None, never: str = "Never") 
     """
     if not text:
         return never
-    moment = parse_timestamp(text)
+    if isinstance(text, datetime):
+        moment: datetime | None = text if text.tzinfo else text.replace(tzinfo=timezone.utc)
+    else:
+        moment = parse_timestamp(text)
     if moment is None:
-        return text
+        return str(text)
     current = now or datetime.now(timezone.utc)
     delta = current - moment
     if delta < timedelta(0):

@@ -27,6 +27,7 @@ REPLACEMENTS: Final[dict[str, str]] = {
     # httpx's twins, named through the shim so the source never spells `httpx.AsyncClient`.
     "AsyncHTTPClient": "HTTPClient",
     "AsyncBaseTransport": "BaseTransport",
+    "AsyncHTTPTransport": "HTTPTransport",
     "aiter_bytes": "iter_bytes",
     "aiter_raw": "iter_raw",
     "aclose": "close",

@@ -7,8 +7,11 @@ Two layers:
 - `OllamaService` / `SyncOllamaService`: the application-facing API (text in, text out),
   configured from the environment.
 
+As in the official library, `ollama_service.chat(...)`, `generate`, `embed`, `list`, ... call
+one default `Client`, created on first use.
+
 Importing the package does no I/O, reads no environment variable and does not import
-pydantic; settings load when first needed.
+pydantic; settings load when first needed, and the default client on the first call.
 """
 
 from __future__ import annotations
@@ -18,6 +21,22 @@ from typing import TYPE_CHECKING, Any
 from ollama_service._async.client import AsyncClient
 from ollama_service._async.service import OllamaService
 from ollama_service._async.streams import AsyncStream
+from ollama_service._default import (
+    chat,
+    copy,
+    create,
+    delete,
+    embed,
+    embeddings,
+    generate,
+    list,
+    ps,
+    pull,
+    push,
+    show,
+    web_fetch,
+    web_search,
+)
 from ollama_service._errors import (
     OllamaConnectionError,
     OllamaContentDecodingError,
@@ -35,6 +54,7 @@ from ollama_service._errors import (
     RequestError,
     ResponseError,
 )
+from ollama_service._image import Image
 from ollama_service._structured import parse_structured
 from ollama_service._sync.client import Client
 from ollama_service._sync.service import SyncOllamaService
@@ -56,10 +76,32 @@ from ollama_service.types import (
     Tool,
     ToolCall,
     VersionResponse,
+    WebFetchResponse,
+    WebSearchResponse,
 )
 
 if TYPE_CHECKING:
     from ollama_service._settings import OllamaSettings, get_settings
+
+# The module-level functions (`chat`, `generate`, `list`, ...) are public but, as in the
+# official library, not in `__all__`: `from ollama_service import *` must not shadow the
+# builtins `list` and `copy`. This tuple names them once (and marks them as re-exported).
+_DEFAULT_CLIENT_FUNCTIONS = (
+    chat,
+    copy,
+    create,
+    delete,
+    embed,
+    embeddings,
+    generate,
+    list,
+    ps,
+    pull,
+    push,
+    show,
+    web_fetch,
+    web_search,
+)
 
 __all__ = [
     "AsyncClient",
@@ -69,6 +111,7 @@ __all__ = [
     "EmbedResponse",
     "EmbeddingsResponse",
     "GenerateResponse",
+    "Image",
     "ListResponse",
     "Message",
     "OllamaConnectionError",
@@ -99,6 +142,8 @@ __all__ = [
     "Tool",
     "ToolCall",
     "VersionResponse",
+    "WebFetchResponse",
+    "WebSearchResponse",
     "__version__",
     "get_settings",
     "parse_structured",

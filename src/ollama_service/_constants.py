@@ -36,6 +36,10 @@ ENV_BASE_URL: Final = "OLLAMA_BASE_URL"
 ENV_HOST: Final = "OLLAMA_HOST"
 # Bearer token for ollama.com's API, as the official docs name it.
 ENV_API_KEY: Final = "OLLAMA_API_KEY"
+# Where `web_search` and `web_fetch` go instead of ollama.com (a proxy, or a test server).
+ENV_WEB_BASE_URL: Final = "OLLAMA_WEB_BASE_URL"
+# Where the official library sends `web_search` and `web_fetch`.
+DEFAULT_WEB_BASE_URL: Final = "https://ollama.com"
 
 # --- Timeouts (seconds) ------------------------------------------------------
 

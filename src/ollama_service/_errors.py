@@ -6,7 +6,8 @@ catches all of it, and no httpx or msgspec exception escapes the client::
     OllamaServiceError                        base of everything we raise; .attempts
     ├── OllamaRequestError (also ValueError)  bad caller input, raised before anything is sent
     ├── OllamaConnectionError                 refused / DNS / reset / dropped; .url, .sent
-    │   └── OllamaTimeoutError                a bound ran out; .phase, .timeout
+    │   │                                     (also ConnectionError)
+    │   └── OllamaTimeoutError                a bound ran out; .phase, .timeout (also TimeoutError)
     ├── OllamaRedirectError                   too many redirects (a loop); .url, .max_redirects
     ├── OllamaResponseError                   HTTP status >= 400; .status_code, .error, .body,
     │   │                                     .retry_after
@@ -22,7 +23,10 @@ catches all of it, and no httpx or msgspec exception escapes the client::
 
 ``ResponseError`` and ``RequestError`` are aliases with the official ``ollama``
 library's names, so code migrating from it keeps its ``except`` clauses, and
-``str(OllamaResponseError)`` reads ``"<error> (status code: N)"`` as there.
+``str(OllamaResponseError)`` reads ``"<error> (status code: N)"`` as there. The
+official library raises the builtin ``ConnectionError`` when it cannot connect;
+our connection errors are ``ConnectionError`` s too, and timeouts ``TimeoutError`` s,
+so ``except (ConnectionError, TimeoutError)`` keeps working.
 
 Constructors take the message first and everything else by keyword with a
 default, so exceptions survive pickling (``BaseException`` rebuilds from
@@ -60,6 +64,7 @@ from ._proxy_page import is_router_text, looks_like_html, summarize_error_page
 from ._sanitize import escape_controls
 
 __all__ = [
+    "CONNECTION_ERROR_MESSAGE",
     "JSON_DECODE_FAILURES",
     "JsonDecodeFailure",
     "OllamaConnectionError",
@@ -95,6 +100,13 @@ __all__ = [
 
 TimeoutPhase = Literal["connect", "read", "write", "pool", "deadline"]
 
+CONNECTION_ERROR_MESSAGE: Final = (
+    "Failed to connect to Ollama. Please check that Ollama is downloaded, running and "
+    "accessible. https://ollama.com/download"
+)
+"""The official library's message for a failed connection; ours names the URL and the likely
+fix, then ends with this sentence, so code matching the official text keeps matching."""
+
 JsonDecodeFailure = msgspec.DecodeError | UnicodeDecodeError | RecursionError
 """What decoding untrusted JSON with msgspec can raise: malformed or mistyped
 JSON (``msgspec.DecodeError``, including ``ValidationError``), invalid UTF-8 in
@@ -128,11 +140,21 @@ class OllamaRequestError(OllamaServiceError, ValueError):
     """The caller's input is invalid; nothing was sent.
 
     Also a ``ValueError``, so generic input validation code catches it.
+
+    Attributes:
+        error: The reason, as on the official library's ``RequestError``.
     """
 
+    def __init__(self, message: str = "", *, attempts: int = 1) -> None:
+        super().__init__(message, attempts=attempts)
+        self.error = message
 
-class OllamaConnectionError(OllamaServiceError):
+
+class OllamaConnectionError(OllamaServiceError, ConnectionError):
     """The server could not be reached, or the connection broke mid-request.
+
+    Also a builtin ``ConnectionError`` (what the official library raises), so
+    ``except ConnectionError:`` written for it keeps working.
 
     Attributes:
         url: The URL we tried, with any password redacted.
@@ -149,8 +171,11 @@ class OllamaConnectionError(OllamaServiceError):
         self.sent = sent
 
 
-class OllamaTimeoutError(OllamaConnectionError):
+class OllamaTimeoutError(OllamaConnectionError, TimeoutError):
     """A configured time bound ran out.
+
+    Also a builtin ``TimeoutError``, so ``except (ConnectionError, TimeoutError):``
+    retry code written for the official library catches it.
 
     Attributes:
         phase: Which bound: ``connect``, ``read``, ``write`` or ``pool`` (httpx's four), or
@@ -606,7 +631,11 @@ def translate_transport_error(exc: httpx.TransportError, *, url: str) -> OllamaC
         return OllamaTimeoutError(message, url=url, phase=phase, timeout=bound)
     if isinstance(exc, httpx.ConnectError):
         reason, advice = _connect_failure(exc)
-        message = f"Could not connect to Ollama at {shown}: {reason}. {advice}"
+        # The official library's sentence comes last, so code matching it keeps matching.
+        message = (
+            f"Could not connect to Ollama at {shown}: {reason}. {advice} "
+            f"({CONNECTION_ERROR_MESSAGE})"
+        )
         return OllamaConnectionError(message, url=url, sent=False)
     if isinstance(exc, (httpx.NetworkError, httpx.RemoteProtocolError)):
         message = (

@@ -34,7 +34,15 @@ from ._errors import redact_url
 if TYPE_CHECKING:
     import structlog
 
-__all__ = ["LogEvent", "get_logger", "log_request", "log_retry", "log_stream_end", "render_line"]
+__all__ = [
+    "LogEvent",
+    "get_logger",
+    "log_request",
+    "log_retry",
+    "log_stream_end",
+    "log_unknown_value",
+    "render_line",
+]
 
 _stdlib_logger: logging.Logger | None = None
 _logger: structlog.stdlib.BoundLogger | None = None
@@ -227,3 +235,19 @@ def log_retry(*, method: str, path: str, attempt: int, delay: float, error: Base
         error_message=redact_url(str(error)),
         error_type=type(error).__name__,
     )
+
+
+def log_unknown_value(message: str, *, argument: str, value: str) -> None:
+    """Record a value we do not know but send anyway (WARNING; the message is the event).
+
+    Servers newer than our spec accept options and think levels we have never heard of, so
+    they are sent as they are; the warning carries the typo hint in case it is a typo.
+
+    Args:
+        message: E.g. "unknown option 'temprature'; did you mean 'temperature'?".
+        argument: The argument it came from (`options`, `think`).
+        value: The unknown key or value.
+    """
+    if not _stdlib().isEnabledFor(logging.WARNING):
+        return
+    get_logger().warning(message, argument=argument, value=value)

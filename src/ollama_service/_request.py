@@ -30,6 +30,7 @@ from msgspec import UNSET, UnsetType
 
 from ._constants import FILE_CHUNK_BYTES, MAX_PATH_CHARS
 from ._errors import OllamaRequestError
+from ._logging import log_unknown_value
 from .types import (
     Format,
     Message,
@@ -55,6 +56,7 @@ __all__ = [
     "GENERATE_KWARGS",
     "blob_path",
     "file_digest",
+    "foreign_dump",
     "encode_body",
     "encode_image",
     "encode_images",
@@ -67,6 +69,7 @@ __all__ = [
     "normalize_think",
     "normalize_tools",
     "require_model",
+    "require_text",
     "split_kwargs",
     "struct_schema",
     "unset_if_none",
@@ -109,6 +112,9 @@ def encode_image(image: object, argument: str = "images") -> str:
     """
     if isinstance(image, (bytes, bytearray, memoryview)):
         return base64.b64encode(cast("bytes", image)).decode("ascii")
+    if not isinstance(image, (str, os.PathLike)) and hasattr(type(image), "model_dump"):
+        # The official library's `Image(value=...)`: its value is a path, bytes or base64.
+        return encode_image(getattr(image, "value", None), argument)
     if isinstance(image, os.PathLike):
         return _read_image(Path(cast("os.PathLike[str]", image)), argument)
     if not isinstance(image, str):
@@ -233,30 +239,77 @@ def _is_number(text: str) -> bool:
     return True
 
 
+def foreign_dump(value: object) -> dict[str, Any] | None:
+    """A foreign pydantic model (e.g. the official `ollama.Options`) as a dict, else None."""
+    if isinstance(value, msgspec.Struct):
+        return None
+    dump = getattr(type(value), "model_dump", None)
+    if dump is None:
+        return None
+    return cast("dict[str, Any]", dump(value, by_alias=True, exclude_none=True))
+
+
+def _fields_of(value: object) -> dict[str, Any] | None:
+    """A dict of a mapping or of a foreign model (e.g. `ollama.Message`); None for anything else."""
+    if isinstance(value, Mapping):
+        return _as_dict(cast(object, value))
+    return foreign_dump(value)
+
+
+def require_text(value: object, argument: str) -> str:
+    """Return `value` if it is a non-blank string, else raise naming the argument."""
+    if not isinstance(value, str) or not value.strip():
+        raise OllamaRequestError(f"{argument} must be a non-empty string, not {value!r}")
+    return value
+
+
+class OptionsWithUnknownKeys(dict[str, Any]):
+    """Options that include keys our spec does not know: stored in a request as they are."""
+
+
 def normalize_options(options: object) -> Options | UnsetType:
     """Validate runtime options and return them as `Options`.
 
-    Unknown keys are an error (the server would drop them silently), and so is a value of the
-    wrong type; both messages name the key.
+    Keys whose value is None are dropped first (the official library sends `Options(x=None)`
+    as "not set"). Known keys are type-checked (the server fails with 500 on a wrong type).
+    An unknown key is sent as it is, because servers newer than our spec accept options we do
+    not know yet; a warning names it with the closest known key, in case it is a typo.
+
+    Raises:
+        OllamaRequestError: Not a mapping, or a known key with a value of the wrong type.
     """
     if options is None:
         return UNSET
     if isinstance(options, Options):
         return options
+    dumped = foreign_dump(options)
+    if dumped is not None:
+        options = dumped
     if not isinstance(options, Mapping):
         raise OllamaRequestError(f"options must be a dict or Options, not {type(options).__name__}")
-    given = _as_dict(cast(object, options))
-    unknown = [key for key in given if key not in _OPTION_KEYS]
-    if unknown:
-        key = unknown[0]
-        close = difflib.get_close_matches(str(key), sorted(_OPTION_KEYS), n=1)
-        hint = f"; did you mean {close[0]!r}?" if close else ""
-        raise OllamaRequestError(f"options: unknown option {key!r}{hint}")
-    values = {k: v for k, v in given.items() if v is not None}
+    given = {str(k): v for k, v in _as_dict(cast(object, options)).items() if v is not None}
+    known = {k: v for k, v in given.items() if k in _OPTION_KEYS}
     try:
-        return msgspec.convert(values, Options, strict=False)
+        checked = msgspec.convert(known, Options, strict=False)
     except msgspec.ValidationError as exc:
         raise OllamaRequestError(f"options: {_path_message(exc, 'options')}") from exc
+    unknown = {k: v for k, v in given.items() if k not in _OPTION_KEYS}
+    if not unknown:
+        return checked
+    for key, value in unknown.items():
+        try:
+            _ENCODER.encode(value)
+        except (TypeError, msgspec.EncodeError) as exc:
+            raise OllamaRequestError(
+                f"options: the value of the unknown option {key!r} cannot be sent as JSON: {exc}"
+            ) from exc
+        close = difflib.get_close_matches(key, sorted(_OPTION_KEYS), n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        log_unknown_value(
+            f"unknown option {key!r}{hint} (sent as is)", argument="options", value=key
+        )
+    # The encoder writes a dict as it is; the field's type only documents the known keys.
+    return cast("Options", OptionsWithUnknownKeys({**_builtins_of(checked), **unknown}))
 
 
 def _path_message(exc: msgspec.ValidationError, root: str) -> str:
@@ -265,14 +318,31 @@ def _path_message(exc: msgspec.ValidationError, root: str) -> str:
 
 
 def normalize_think(think: object) -> Think | UnsetType:
-    """Return think as a bool or a level; other strings fail here rather than with a 400."""
+    """Return think as a bool or a level.
+
+    A level we do not know is sent as it is (newer servers add levels), with a warning; only
+    values that are neither a bool nor a string are refused.
+
+    Raises:
+        OllamaRequestError: `think` is not a bool or a string.
+    """
     if think is None:
         return UNSET
     if isinstance(think, bool) or think in THINK_LEVELS:
         return think
-    raise OllamaRequestError(
-        f"think must be True, False or one of {', '.join(THINK_LEVELS)}; got {think!r}"
+    if not isinstance(think, str):
+        raise OllamaRequestError(
+            f"think must be True, False or a level such as {', '.join(THINK_LEVELS)}; "
+            f"got {type(think).__name__}"
+        )
+    close = difflib.get_close_matches(think.lower(), THINK_LEVELS, n=1)
+    hint = f"; did you mean {close[0]!r}?" if close else ""
+    log_unknown_value(
+        f"unknown think level {think!r}{hint} (sent as is; known: {', '.join(THINK_LEVELS)})",
+        argument="think",
+        value=think,
     )
+    return cast("Think", think)
 
 
 def normalize_format(fmt: object) -> Format | UnsetType:
@@ -317,8 +387,7 @@ def normalize_messages(messages: object) -> list[Message] | UnsetType:
             if msg.images:
                 encoded = encode_images(msg.images, f"{where}.images")
                 msg = msgspec.structs.replace(msg, images=encoded or None)
-        elif isinstance(message, Mapping):
-            fields = _as_dict(cast(object, message))
+        elif (fields := _fields_of(message)) is not None:
             if fields.get("images"):
                 fields["images"] = encode_images(fields["images"], f"{where}.images")
             try:
@@ -342,9 +411,9 @@ def normalize_tools(tools: object) -> list[Tool] | UnsetType:
         where = f"tools[{i}]"
         if isinstance(tool, Tool):
             out.append(tool)
-        elif isinstance(tool, Mapping):
+        elif (fields := _fields_of(tool)) is not None:
             try:
-                out.append(msgspec.convert(_as_dict(cast(object, tool)), Tool, strict=False))
+                out.append(msgspec.convert(fields, Tool, strict=False))
             except msgspec.ValidationError as exc:
                 raise OllamaRequestError(f"{where}: {_path_message(exc, where)}") from exc
         elif callable(tool):
@@ -556,6 +625,10 @@ class NotGiven:
 NOT_GIVEN: typing.Final = NotGiven()
 
 _ENCODER: typing.Final = msgspec.json.Encoder()
+
+
+def _builtins_of(struct: msgspec.Struct) -> dict[str, Any]:
+    return cast("dict[str, Any]", msgspec.to_builtins(struct))
 
 
 def encode_body(request: msgspec.Struct) -> bytes:

@@ -29,7 +29,13 @@ from ollama_service._compat import (
     file_digest,
     iter_file,
 )
-from ollama_service._constants import DEFAULT_AFFINITY_HEADER, ENV_API_KEY, MAX_RESPONSE_BYTES
+from ollama_service._constants import (
+    DEFAULT_AFFINITY_HEADER,
+    DEFAULT_WEB_BASE_URL,
+    ENV_API_KEY,
+    ENV_WEB_BASE_URL,
+    MAX_RESPONSE_BYTES,
+)
 from ollama_service._deadline import DeadlineExpired, cap_timeout, expired, expiry
 from ollama_service._decode import decode_body
 from ollama_service._errors import (
@@ -78,6 +84,7 @@ from ollama_service._request import (
     normalize_think,
     normalize_tools,
     require_model,
+    require_text,
     unset_if_none,
 )
 from ollama_service._retry import (
@@ -112,6 +119,10 @@ from ollama_service.types import (
     ShowResponse,
     StatusResponse,
     VersionResponse,
+    WebFetchRequest,
+    WebFetchResponse,
+    WebSearchRequest,
+    WebSearchResponse,
 )
 from ollama_service.types._base import Operation
 from ollama_service.types._operations import (
@@ -131,6 +142,8 @@ from ollama_service.types._operations import (
     PUSH,
     SHOW,
     VERSION,
+    WEB_FETCH,
+    WEB_SEARCH,
 )
 
 __all__ = ["Client"]
@@ -222,7 +235,11 @@ class Client:
         telemetry: OpenTelemetry settings (`Telemetry`), or False to record nothing. By
             default every call is a GenAI client span, with metrics, as soon as the
             application configures OpenTelemetry (see the observability guide).
-        **kwargs: Passed to the `httpx.Client` we create (`verify`, `proxy`, `auth`, ...).
+        web_base_url: Where `web_search` and `web_fetch` go; `OLLAMA_WEB_BASE_URL`, then
+            `https://ollama.com` (as in the official client) when omitted.
+        **kwargs: Passed to the `httpx.Client` we create, as the official client does
+            (`limits`, `verify`, `cert`, `proxy`, `auth`, `mounts`, ...); `limits` replaces the
+            pool limits `max_connections` would set.
 
     Raises:
         OllamaRequestError: A bad host, timeout, retry or pool setting (the message names it).
@@ -247,12 +264,16 @@ class Client:
         affinity_header: str | None = DEFAULT_AFFINITY_HEADER,
         telemetry: Telemetry | bool | None = None,
         backend: Backend | None = None,
+        web_base_url: str | None = None,
         **kwargs: Any,
     ) -> None:
         self._affinity_header = check_affinity_header(affinity_header)
         self._affinity_pin: str | None = None
         self._base_url, basic_auth = split_credentials(resolve_base_url(host))
         self._telemetry = client_telemetry(self._base_url, telemetry)
+        self._web_base_url = (
+            web_base_url or os.environ.get(ENV_WEB_BASE_URL) or DEFAULT_WEB_BASE_URL
+        ).rstrip("/")
         key = api_key if api_key is not None else os.environ.get(ENV_API_KEY) or None
         all_headers = build_headers(api_key=key, headers=headers, basic_auth=basic_auth)
         self._deadline = check_deadline(deadline)
@@ -268,7 +289,11 @@ class Client:
             build_timeout() if isinstance(timeout, NotGiven) else build_timeout(timeout)
         )
         if http_client is None:
-            limits = build_limits() if max_connections is None else build_limits(max_connections)
+            limits = kwargs.pop("limits", None)
+            if limits is None:
+                limits = (
+                    build_limits() if max_connections is None else build_limits(max_connections)
+                )
             if "verify" not in kwargs and "cert" not in kwargs:
                 kwargs["verify"] = default_ssl_context()
             settings = dict(kwargs)
@@ -410,7 +435,7 @@ class Client:
         affinity header, as the operation's `affinity` fields say. `rec`, the call's telemetry,
         sees each retry and may add the trace context to the headers.
         """
-        url = self._base_url + (path or op.path)
+        url = (self._web_base_url if op.web else self._base_url) + (path or op.path)
         headers = self._request_headers
         if self._affinity_header is not None:
             key = self._affinity_pin or affinity_key(op.affinity, keyed)
@@ -664,6 +689,9 @@ class Client:
         keep_alive: KeepAliveInput | None = None,
         truncate: bool | None = None,
         shift: bool | None = None,
+        width: int | None = None,
+        height: int | None = None,
+        steps: int | None = None,
     ) -> GenerateResponse: ...
     @overload
     def generate(
@@ -686,6 +714,9 @@ class Client:
         keep_alive: KeepAliveInput | None = None,
         truncate: bool | None = None,
         shift: bool | None = None,
+        width: int | None = None,
+        height: int | None = None,
+        steps: int | None = None,
     ) -> Stream[GenerateResponse]: ...
     def generate(
         self,
@@ -707,6 +738,9 @@ class Client:
         keep_alive: KeepAliveInput | None = None,
         truncate: bool | None = None,
         shift: bool | None = None,
+        width: int | None = None,
+        height: int | None = None,
+        steps: int | None = None,
     ) -> GenerateResponse | Stream[GenerateResponse]:
         """Generate a completion for a prompt (POST /api/generate).
 
@@ -727,14 +761,18 @@ class Client:
             format: `"json"`, a JSON Schema dict, or a msgspec Struct type (its schema is sent;
                 decode the reply with `ollama_service.parse_structured`).
             images: Paths, bytes or base64 strings, for vision models.
-            options: Runtime options (dict or `Options`); unknown keys are rejected.
+            options: Runtime options (dict or `Options`); an unknown key is sent with a warning.
             keep_alive: How long the model stays loaded: seconds, a duration like `"5m"`, or a
                 `timedelta`; negative keeps it loaded, 0 unloads it.
             truncate: Truncate the prompt to fit the context (server default: true).
             shift: Shift the context instead of failing at its limit (server default: true).
+            width: Experimental: width in pixels of a generated image (image models).
+            height: Experimental: height in pixels of a generated image (image models).
+            steps: Experimental: diffusion steps of a generated image (image models).
 
         Returns:
-            The whole reply, or with `stream=True` a `Stream[GenerateResponse]`.
+            The whole reply, or with `stream=True` a `Stream[GenerateResponse]`. Image
+            models put the image in `image` (base64) and their progress in `completed`/`total`.
 
         Raises:
             OllamaRequestError: An argument is invalid (nothing was sent).
@@ -762,6 +800,9 @@ class Client:
             keep_alive=normalize_keep_alive(keep_alive),
             truncate=unset_if_none(truncate),
             shift=unset_if_none(shift),
+            width=unset_if_none(width),
+            height=unset_if_none(height),
+            steps=unset_if_none(steps),
         )
         return self._streamable(GENERATE, request, name, stream)
 
@@ -830,7 +871,7 @@ class Client:
             logprobs: Return log probabilities of the output tokens.
             top_logprobs: How many alternatives per token (0-20) with `logprobs`.
             format: `"json"`, a JSON Schema dict, or a msgspec Struct type.
-            options: Runtime options (dict or `Options`); unknown keys are rejected.
+            options: Runtime options (dict or `Options`); an unknown key is sent with a warning.
             keep_alive: How long the model stays loaded (see `generate`).
             truncate: Truncate the history to fit the context (server default: true).
             shift: Shift the context instead of failing at its limit (server default: true).
@@ -1167,6 +1208,56 @@ class Client:
                 CREATE_BLOB, path=blob_path(digest), upload=upload, keyed={"digest": digest}
             )
         return digest
+
+    # --- ollama.com ---------------------------------------------------------------------
+
+    def web_search(self, query: str, max_results: int = 3) -> WebSearchResponse:
+        """Search the web through ollama.com's API (POST https://ollama.com/api/web_search).
+
+        Args:
+            query: What to search for.
+            max_results: How many results at most (3, as in the official client).
+
+        Returns:
+            The results, each with `title`, `url` and `content`.
+
+        Raises:
+            OllamaRequestError: No ollama.com API key (`api_key=` or `OLLAMA_API_KEY`), or an
+                empty query; nothing was sent.
+            OllamaResponseError: ollama.com refused the request (401: a bad key).
+        """
+        self._require_bearer("web_search")
+        request = WebSearchRequest(
+            query=require_text(query, "web_search: query"), max_results=max_results
+        )
+        return self._json(WEB_SEARCH, encode_body(request))
+
+    def web_fetch(self, url: str) -> WebFetchResponse:
+        """Fetch one web page through ollama.com's API (POST https://ollama.com/api/web_fetch).
+
+        Args:
+            url: The page to fetch.
+
+        Returns:
+            Its `title`, text `content` and `links`.
+
+        Raises:
+            OllamaRequestError: No ollama.com API key (`api_key=` or `OLLAMA_API_KEY`), or an
+                empty URL; nothing was sent.
+            OllamaResponseError: ollama.com refused the request (401: a bad key).
+        """
+        self._require_bearer("web_fetch")
+        request = WebFetchRequest(url=require_text(url, "web_fetch: url"))
+        return self._json(WEB_FETCH, encode_body(request))
+
+    def _require_bearer(self, method: str) -> None:
+        headers = {k.lower(): v for k, v in self._http.headers.items()}
+        headers.update({k.lower(): v for k, v in (self._request_headers or {}).items()})
+        if not headers.get("authorization", "").startswith("Bearer "):
+            raise OllamaRequestError(
+                f"{method} needs an ollama.com API key: pass api_key=... or set OLLAMA_API_KEY "
+                "(create one at https://ollama.com/settings/keys)"
+            )
 
     # --- Server ---------------------------------------------------------------------------
 

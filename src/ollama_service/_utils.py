@@ -1,0 +1,9 @@
+"""The official library's `ollama._utils.convert_function_to_tool`, under the same name."""
+
+from __future__ import annotations
+
+from ollama_service._request import function_to_tool
+
+__all__ = ["convert_function_to_tool"]
+
+convert_function_to_tool = function_to_tool

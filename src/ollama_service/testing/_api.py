@@ -9,11 +9,12 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any, cast
 
 from ollama_service.testing import _responses as content
+from ollama_service.testing import _web
 from ollama_service.testing._extras import fake_png, image_steps, systemone_reply
 from ollama_service.testing._models import (
     FakeModel,
@@ -90,6 +91,8 @@ class ApiRequest:
     body: bytes
     json: Any
     json_error: str | None
+    headers: Mapping[str, str] = field(default_factory=dict[str, str])
+    """Request headers, with lower-case names."""
 
 
 @dataclass
@@ -208,6 +211,9 @@ class OllamaState:
             "/api/push": {"POST": self._push},
             "/api/ps": {"GET": self._ps},
             "/v1/systemone": {"POST": self._systemone},
+            # ollama.com's routes, for clients whose web base URL points here.
+            _web.WEB_SEARCH_PATH: {"POST": self._web_search},
+            _web.WEB_FETCH_PATH: {"POST": self._web_fetch},
         }
         self._blob_routes: dict[str, Handler] = {"HEAD": self._blob_head, "POST": self._blob_post}
 
@@ -297,6 +303,12 @@ class OllamaState:
             return _json(error.status, {"error": error.message})
 
     # -- simple endpoints --------------------------------------------------------------------
+
+    def _web_search(self, request: ApiRequest) -> ApiResponse:
+        return _json(200, _web.search_results(request.headers, request.json, request.json_error))
+
+    def _web_fetch(self, request: ApiRequest) -> ApiResponse:
+        return _json(200, _web.fetch_page(request.headers, request.json, request.json_error))
 
     def _root(self, request: ApiRequest) -> ApiResponse:
         return ApiResponse(200, b"Ollama is running", TEXT_TYPE)

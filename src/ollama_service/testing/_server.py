@@ -351,9 +351,8 @@ class _Handler(BaseHTTPRequestHandler):
         json_error: str | None = None
         if body.strip() and not path.startswith("/api/blobs/"):
             parsed, json_error = _parse_json(body)
-        core.record(
-            RecordedRequest(method, path, _header_dict(self.headers.items()), body, parsed, query)
-        )
+        headers = _header_dict(self.headers.items())
+        core.record(RecordedRequest(method, path, headers, body, parsed, query))
         core.connections.count_request()
 
         latency = core.faults.latency
@@ -382,7 +381,7 @@ class _Handler(BaseHTTPRequestHandler):
                 content_type = NDJSON_TYPE if streaming else JSON_TYPE
             response = ApiResponse(fault.status, fault.body, content_type, fault.headers)
         else:
-            request = ApiRequest(method, path, body, parsed, json_error)
+            request = ApiRequest(method, path, body, parsed, json_error, headers)
             try:
                 response = core.state.handle(request)
             except Exception as error:  # a bug in the fake: answer rather than hang up
@@ -519,6 +518,10 @@ class FakeOllamaServer:
 
         with FakeOllamaServer() as server:
             client = Client(host=server.base_url)
+
+    It also answers ollama.com's ``/api/web_search`` and ``/api/web_fetch`` (a Bearer key is
+    required, any will do), for a client whose web base URL points at it:
+    ``Client(host=server.base_url, web_base_url=server.base_url, api_key="test")``.
 
     Args:
         models: the installed models, as :class:`FakeModel` objects or names. A name of a

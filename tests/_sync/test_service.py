@@ -71,6 +71,19 @@ SAMPLE_OPTIONS: dict[str, Any] = {
     "presence_penalty": 0.25,
     "frequency_penalty": 0.125,
     "stop": ["\n\n", "User:"],
+    # Keys of the official library's Options that current servers ignore.
+    "numa": False,
+    "low_vram": True,
+    "f16_kv": True,
+    "logits_all": False,
+    "vocab_only": False,
+    "use_mlock": True,
+    "embedding_only": False,
+    "tfs_z": 0.5,
+    "mirostat": 2,
+    "mirostat_tau": 5.0,
+    "mirostat_eta": 0.125,
+    "penalize_newline": True,
 }
 
 # generate()'s request fields: (keyword, value, model that accepts it).

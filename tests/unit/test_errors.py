@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import pickle
+import re
 import socket
 
 import httpx
@@ -12,6 +13,7 @@ import pytest
 
 from ollama_service._constants import ERROR_SNIPPET_CHARS
 from ollama_service._errors import (
+    CONNECTION_ERROR_MESSAGE,
     OllamaConnectionError,
     OllamaContentDecodingError,
     OllamaDecodeError,
@@ -47,6 +49,9 @@ URL = "http://127.0.0.1:11434"
         pytest.param(OllamaRequestError, ValueError, id="request-is-value-error"),
         pytest.param(OllamaConnectionError, OllamaServiceError, id="connection-is-service"),
         pytest.param(OllamaTimeoutError, OllamaConnectionError, id="timeout-is-connection"),
+        pytest.param(OllamaConnectionError, ConnectionError, id="connection-is-builtin"),
+        pytest.param(OllamaTimeoutError, TimeoutError, id="timeout-is-builtin"),
+        pytest.param(OllamaTimeoutError, ConnectionError, id="timeout-is-builtin-connection"),
         pytest.param(OllamaResponseError, OllamaServiceError, id="response-is-service"),
         pytest.param(OllamaModelNotFoundError, OllamaResponseError, id="not-found-is-response"),
         pytest.param(OllamaServerBusyError, OllamaResponseError, id="busy-is-response"),
@@ -63,7 +68,7 @@ def test_tree(child: type[BaseException], parent: type[BaseException]) -> None:
 @pytest.mark.parametrize(
     ("cls", "not_parent"),
     [
-        pytest.param(OllamaConnectionError, OSError, id="connection-not-oserror"),
+        pytest.param(OllamaConnectionError, TimeoutError, id="connection-not-timeout"),
         pytest.param(OllamaDecodeError, OllamaResponseError, id="decode-not-response"),
         pytest.param(OllamaResponseError, ValueError, id="response-not-value-error"),
     ],
@@ -77,6 +82,34 @@ def test_aliases_match_the_official_library() -> None:
     """Code migrating from `ollama` keeps its except clauses."""
     assert ResponseError is OllamaResponseError
     assert RequestError is OllamaRequestError
+
+
+def test_request_error_has_error_like_the_official_one() -> None:
+    exc = RequestError("must provide a model")
+    assert exc.error == exc.message == str(exc) == "must provide a model"
+
+
+def test_builtin_bases_keep_message_and_pickle() -> None:
+    """The builtin bases change neither the message nor the attributes, pickled or not."""
+    exc = OllamaTimeoutError("Timed out", url="http://u:pw@h:1", phase="connect", timeout=2.0)
+    assert str(exc) == "Timed out"
+    assert exc.args == ("Timed out",)
+    again = pickle.loads(pickle.dumps(exc))
+    assert type(again) is OllamaTimeoutError
+    assert (str(again), again.url, again.phase, again.sent) == (
+        "Timed out",
+        exc.url,
+        "connect",
+        False,
+    )
+
+
+def test_refused_connection_matches_the_official_message() -> None:
+    """`pytest.raises(ConnectionError, match=CONNECTION_ERROR_MESSAGE)` from the official tests."""
+    exc = translate_transport_error(httpx.ConnectError("[Errno 111] Connection refused"), url=URL)
+    assert isinstance(exc, ConnectionError)
+    assert re.search(CONNECTION_ERROR_MESSAGE, str(exc))
+    assert str(exc).startswith(f"Could not connect to Ollama at {URL}: connection refused.")
 
 
 @pytest.mark.parametrize(

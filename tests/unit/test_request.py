@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import enum
 import hashlib
+import logging
 import re
 from collections.abc import Callable, Mapping, Sequence
 from datetime import timedelta
@@ -323,16 +324,6 @@ def test_normalize_options_dict_and_struct_encode_alike() -> None:
     ("options", "message"),
     [
         pytest.param(
-            {"temprature": 0.5},
-            "options: unknown option 'temprature'; did you mean 'temperature'?",
-            id="typo",
-        ),
-        pytest.param({"num_context": 5}, "did you mean 'num_ctx'?", id="close-match"),
-        pytest.param({"topk": 5}, "did you mean 'top_k'?", id="missing-underscore"),
-        pytest.param({"zzzzzz": 1}, "unknown option 'zzzzzz'", id="no-suggestion"),
-        pytest.param({"numa": True}, "unknown option 'numa'", id="removed-key"),
-        pytest.param({"mirostat": 1}, "unknown option 'mirostat'", id="removed-mirostat"),
-        pytest.param(
             {"top_k": "many"},
             "Expected `int`, got `str` - at `options.top_k`",
             id="wrong-type-named",
@@ -353,9 +344,72 @@ def test_normalize_options_rejects(options: Any, message: str) -> None:
         normalize_options(options)
 
 
-def test_normalize_options_unset_skips_suggestion_when_key_is_not_a_string() -> None:
-    with raises_request_error("unknown option 1"):
-        normalize_options({1: 2})
+@pytest.mark.parametrize(
+    ("options", "warning"),
+    [
+        pytest.param(
+            {"temprature": 0.5},
+            "unknown option 'temprature'; did you mean 'temperature'? (sent as is)",
+            id="typo",
+        ),
+        pytest.param({"num_context": 5}, "did you mean 'num_ctx'?", id="close-match"),
+        pytest.param({"topk": 5}, "did you mean 'top_k'?", id="missing-underscore"),
+        pytest.param({"zzzzzz": 1}, "unknown option 'zzzzzz' (sent as is)", id="no-suggestion"),
+        pytest.param({1: 2}, "unknown option '1'", id="key-not-a-string"),
+    ],
+)
+def test_unknown_options_are_sent_with_a_warning(
+    options: dict[Any, Any], warning: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A server newer than our spec may know the option: send it, and warn about a typo."""
+    caplog.set_level(logging.WARNING, logger="ollama_service")
+    result = normalize_options({"temperature": 0.1, **options})
+    wire = msgspec.json.decode(msgspec.json.encode(result))
+    assert wire == {"temperature": 0.1, **{str(k): v for k, v in options.items()}}
+    assert [r.getMessage() for r in caplog.records if warning in r.getMessage()], caplog.text
+    assert all(r.levelno == logging.WARNING for r in caplog.records)
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        "numa",
+        "low_vram",
+        "f16_kv",
+        "logits_all",
+        "vocab_only",
+        "use_mlock",
+        "embedding_only",
+        "tfs_z",
+        "mirostat",
+        "mirostat_tau",
+        "mirostat_eta",
+        "penalize_newline",
+    ],
+)
+def test_every_key_of_the_official_options_is_known(
+    key: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The official Options' keys are fields (typed, no warning), whatever the server does."""
+    caplog.set_level(logging.WARNING, logger="ollama_service")
+    value = 1 if key == "mirostat" else (0.5 if key.startswith(("tfs", "mirostat")) else True)
+    result = normalize_options({key: value})
+    assert isinstance(result, Options)
+    assert msgspec.json.decode(msgspec.json.encode(result)) == {key: value}
+    assert not caplog.records
+
+
+def test_options_with_none_values_are_dropped_first() -> None:
+    """langchain-ollama sends every option it has, most of them None."""
+    assert normalize_options({"mirostat": None, "temperature": None, "zzz": None}) == Options()
+    assert Options(mirostat=None, top_k=3) == Options(top_k=3)
+
+
+def test_official_options_object_is_accepted() -> None:
+    import ollama
+
+    result = normalize_options(ollama.Options(temperature=0.5, mirostat=None, stop=["x"]))
+    assert result == Options(temperature=0.5, stop=["x"])
 
 
 # --- normalize_think / normalize_format / struct_schema ----------------------------------------
@@ -377,10 +431,27 @@ def test_normalize_think(think: Any, expected: Any) -> None:
     assert normalize_think(think) == expected
 
 
-@pytest.mark.parametrize("think", ["extreme", "HIGH", "", "true", 1, 0, ["low"]])
+@pytest.mark.parametrize("think", [1, 0, ["low"], 1.5])
 def test_normalize_think_rejects(think: Any) -> None:
-    with raises_request_error("think must be True, False or one of low, medium, high, max"):
+    with raises_request_error("think must be True, False or a level such as low, medium"):
         normalize_think(think)
+
+
+@pytest.mark.parametrize(
+    ("think", "hint"),
+    [
+        pytest.param("extreme", "unknown think level 'extreme'", id="new-level"),
+        pytest.param("HIGH", "did you mean 'high'?", id="case"),
+        pytest.param("", "unknown think level ''", id="empty"),
+    ],
+)
+def test_unknown_think_levels_are_sent_with_a_warning(
+    think: str, hint: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Servers add levels; an unknown one is sent as it is (the server answers if it is wrong)."""
+    caplog.set_level(logging.WARNING, logger="ollama_service")
+    assert normalize_think(think) == think
+    assert hint in caplog.text
 
 
 class Pet(msgspec.Struct):
@@ -1308,7 +1379,9 @@ LIST_MODELS = st.fixed_dictionaries(
     {
         "name": TEXT,
         "model": TEXT,
-        "modified_at": TEXT,
+        "modified_at": st.sampled_from(
+            ["2026-08-21T22:41:07.118305221-07:00", "2024-01-02T03:04:05Z", "0001-01-01T00:00:00Z"]
+        ),
         "size": st.integers(0, 2**62),
         "digest": TEXT,
         "details": DETAILS,

@@ -16,6 +16,7 @@ import httpx
 import pytest
 
 from ollama_service import OllamaConnectionError, OllamaTimeoutError
+from ollama_service._errors import CONNECTION_ERROR_MESSAGE
 from ollama_service.testing import FakeOllamaServer
 
 from ._support import KINDS, Api, CountingServer, SyncWaitIdle, expected_pieces, retry_records
@@ -39,7 +40,10 @@ def test_refused(kind: str, refused_url: str, caplog: pytest.LogCaptureFixture) 
     exc = info.value
     assert type(exc) is OllamaConnectionError
     url = f"{refused_url}/api/generate"
-    assert str(exc) == f"Could not connect to Ollama at {url}: connection refused. {START_HINT}"
+    assert str(exc) == (
+        f"Could not connect to Ollama at {url}: connection refused. {START_HINT} "
+        f"({CONNECTION_ERROR_MESSAGE})"
+    )
     assert exc.url == url
     assert exc.sent is False
     assert exc.attempts == 3
@@ -57,7 +61,7 @@ def test_unresolvable_host(kind: str, caplog: pytest.LogCaptureFixture) -> None:
     assert type(exc) is OllamaConnectionError
     assert str(exc) == (
         f"Could not connect to Ollama at {base}/api/generate: the host name could not be "
-        "resolved. Check the host name in OLLAMA_HOST or the base URL."
+        f"resolved. Check the host name in OLLAMA_HOST or the base URL. ({CONNECTION_ERROR_MESSAGE})"
     )
     assert exc.sent is False
     assert exc.attempts == 2
@@ -82,7 +86,8 @@ def test_reset_on_connect_then_recovers(
         url = re.escape(f"{fake.base_url}/api/generate")
         assert type(exc) is OllamaConnectionError
         assert re.fullmatch(
-            rf"Could not connect to Ollama at {url}: .+\. {re.escape(START_HINT)}"
+            rf"Could not connect to Ollama at {url}: .+\. {re.escape(START_HINT)} "
+            rf"\({re.escape(CONNECTION_ERROR_MESSAGE)}\)"
             rf"|The connection to Ollama at {url} closed unexpectedly \(.+\)\. "
             r"The server may have stopped or restarted; check its logs\.",
             str(exc),

@@ -101,9 +101,13 @@ def test_missing_image_file(kind: str, fake: FakeOllamaServer, tmp_path: Path) -
         ),
         ({"stop": [object()]}, "options: Expected `str`, got `object` - at `options.stop[0]`"),
         ({"num_ctx": "lots"}, "options: Expected `int`, got `str` - at `options.num_ctx`"),
-        ({"temprature": 0.5}, "options: unknown option 'temprature'; did you mean 'temperature'?"),
+        (
+            {"temprature": object()},
+            "options: the value of the unknown option 'temprature' cannot be sent as JSON: "
+            "Encoding objects of type object is unsupported",
+        ),
     ],
-    ids=["object", "object-in-list", "str-for-int", "unknown-key"],
+    ids=["object", "object-in-list", "str-for-int", "unknown-key-object"],
 )
 def test_options_that_cannot_be_serialised_client(
     options: dict[str, Any], message: str, fake: FakeOllamaServer

@@ -134,7 +134,9 @@ def encode_image(image: object, argument: str = "images") -> str:
         # Standard base64 may contain "/", so a string is only treated as a missing path when
         # it is not valid base64 and looks like a path.
         if not _is_base64(image) and (image.lower().endswith(_IMAGE_SUFFIXES) or os.sep in image):
-            raise OllamaRequestError(f"{argument}: image file not found: {image!r}")
+            raise OllamaRequestError(
+                f"{argument}: image file not found: {image!r} (the file does not exist)"
+            )
     return _checked_base64(image, image, argument)
 
 
@@ -158,7 +160,9 @@ def _read_image(path: Path, argument: str) -> str:
     try:
         return base64.b64encode(path.read_bytes()).decode("ascii")
     except FileNotFoundError:
-        raise OllamaRequestError(f"{argument}: image file not found: {str(path)!r}") from None
+        raise OllamaRequestError(
+            f"{argument}: image file not found: {str(path)!r} (the file does not exist)"
+        ) from None
     except OSError as exc:
         raise OllamaRequestError(f"{argument}: cannot read image {str(path)!r}: {exc}") from exc
 

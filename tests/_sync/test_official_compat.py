@@ -101,8 +101,12 @@ def test_web_fetch(server: FakeOllamaServer, client: Client) -> None:
 @pytest.mark.parametrize("method", ["web_search", "web_fetch"])
 def test_web_calls_without_a_key_send_nothing(server: FakeOllamaServer, method: str) -> None:
     with Client(server.base_url, web_base_url=server.base_url) as keyless:
-        with pytest.raises(OllamaRequestError, match=f"{method} needs an ollama.com API key"):
+        with pytest.raises(
+            OllamaRequestError, match=f"{method} needs an ollama.com API key"
+        ) as info:
             getattr(keyless, method)("x")
+    official = f"Authorization header with Bearer token is required for {method.replace('_', ' ')}"
+    assert str(info.value).startswith(official)
     assert server.requests == []
 
 

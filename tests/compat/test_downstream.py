@@ -27,70 +27,7 @@ SCRIPT = COMPAT_DIR / "downstream" / "scenarios.py"
 
 # Gaps in ours, by what they break (strict xfails: a listed scenario must fail; remove the
 # entry when the gap is closed).
-_NONE_FIELDS = "dict(response) drops fields that are None ('logprobs': None in the official)"
-_OPTIONS = "Options(mirostat=None, ...) is a TypeError; unknown/None option keys are refused"
-_MODELINFO = "ShowResponse has no .modelinfo"
-_MODEL_DUMP = "response structs have no pydantic model_dump()"
-_CONNECTION_ERROR = "OllamaConnectionError is not a builtin ConnectionError (haystack's retry)"
-
-GAPS: dict[tuple[str, str], str] = {
-    **{
-        ("langchain", name): _NONE_FIELDS
-        for name in (
-            "chat_invoke",
-            "chat_invoke_with_options",
-            "chat_stream",
-            "chat_astream",
-            "chat_ainvoke",
-            "chat_structured_output_json_mode",
-            "chat_reasoning",
-        )
-    },
-    **{
-        ("langchain", name): _OPTIONS
-        for name in (
-            "llm_invoke",
-            "llm_generate_metadata",
-            "llm_stream",
-            "llm_astream",
-            "llm_ainvoke",
-            "embeddings",
-            "embeddings_async",
-        )
-    },
-    **{
-        ("llama_index", name): _MODELINFO
-        for name in (
-            "metadata",
-            "complete",
-            "stream_complete",
-            "acomplete",
-            "chat",
-            "stream_chat",
-            "achat",
-            "astream_chat",
-            "chat_thinking",
-            "chat_with_tools",
-            "predict_and_call",
-            "structured_predict",
-        )
-    },
-    **{
-        ("haystack", name): _MODEL_DUMP
-        for name in (
-            "chat_generator",
-            "chat_generator_options",
-            "chat_generator_streaming",
-            "chat_generator_tools",
-            "chat_generator_tools_streaming",
-            "chat_generator_tool_result_round_trip",
-            "chat_generator_think",
-            "chat_generator_response_format",
-            "chat_generator_async",
-        )
-    },
-    ("haystack", "chat_generator_retries_connection_errors"): _CONNECTION_ERROR,
-}
+GAPS: dict[tuple[str, str], str] = {}
 
 
 def _run(library: str, variant: str) -> dict[str, Any]:

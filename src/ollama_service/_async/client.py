@@ -1259,9 +1259,11 @@ class AsyncClient:
         headers = {k.lower(): v for k, v in self._http.headers.items()}
         headers.update({k.lower(): v for k, v in (self._request_headers or {}).items()})
         if not headers.get("authorization", "").startswith("Bearer "):
+            # The official library's sentence first, so code matching it keeps matching.
             raise OllamaRequestError(
-                f"{method} needs an ollama.com API key: pass api_key=... or set OLLAMA_API_KEY "
-                "(create one at https://ollama.com/settings/keys)"
+                f"Authorization header with Bearer token is required for "
+                f"{method.replace('_', ' ')}: {method} needs an ollama.com API key; pass "
+                "api_key=... or set OLLAMA_API_KEY (create one at https://ollama.com/settings/keys)"
             )
 
     # --- Server ---------------------------------------------------------------------------

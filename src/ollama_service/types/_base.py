@@ -214,6 +214,9 @@ class BaseStruct(msgspec.Struct, kw_only=True, omit_defaults=True, metaclass=_St
     model_fields: ClassVar[_view.ModelFields] = _view.ModelFields()
     """`{name: FieldInfo}` of the class, each with `.annotation`, `.default` and `.alias`."""
 
+    __pydantic_serializer__: ClassVar[_view.PydanticSerializer] = _view.PydanticSerializer()
+    """Lets pydantic models that hold our structs (in `Any` fields) serialize them."""
+
 
 @dataclass(frozen=True, slots=True)
 class Operation(Generic[_T]):

@@ -23,6 +23,7 @@ __all__ = [
     "NO_FIELD",
     "FieldInfo",
     "ModelFields",
+    "PydanticSerializer",
     "copy_struct",
     "dump",
     "is_set",
@@ -359,6 +360,39 @@ def json_schema(cls: type) -> dict[str, Any]:
     if defs:
         schema["$defs"] = defs
     return schema
+
+
+class PydanticSerializer:
+    """Descriptor behind `Struct.__pydantic_serializer__`, built on first access.
+
+    pydantic serializes a value of unknown type (in a field typed `Any` or `dict[str, Any]`,
+    such as llama-index's `ChatResponse.raw`) only if it carries `__pydantic_serializer__`,
+    as pydantic models do; ours serializes a struct as its `model_dump()`. pydantic-core is
+    imported here, never at package import.
+    """
+
+    def __init__(self) -> None:
+        self._serializer: Any = None
+
+    def __get__(self, instance: object, owner: type) -> Any:
+        if self._serializer is None:
+            from pydantic_core import SchemaSerializer, core_schema
+
+            def serialize(value: Any, info: core_schema.SerializationInfo) -> Any:
+                return value.model_dump(
+                    mode="json" if info.mode == "json" else "python",
+                    by_alias=bool(info.by_alias),
+                    exclude_none=info.exclude_none,
+                )
+
+            self._serializer = SchemaSerializer(
+                core_schema.any_schema(
+                    serialization=core_schema.plain_serializer_function_ser_schema(
+                        serialize, info_arg=True
+                    )
+                )
+            )
+        return self._serializer
 
 
 class ModelFields:

@@ -6,7 +6,7 @@ helpers; ours return our structs (what our client sends), for code that calls th
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from ollama_service._async.client import AsyncClient
@@ -16,11 +16,18 @@ from ollama_service._request import normalize_messages, normalize_tools
 from ollama_service._sync.client import Client
 from ollama_service.types import Message, Tool
 
-__all__ = ["CONNECTION_ERROR_MESSAGE", "AsyncClient", "Client"]
+__all__ = [
+    "CONNECTION_ERROR_MESSAGE",
+    "AsyncClient",
+    "Client",
+    "_copy_images",
+    "_copy_messages",
+    "_copy_tools",
+]
 
 
-def _copy_images(images: Any = None) -> Iterator[Image]:
-    for image in images or []:
+def _copy_images(images: Iterable[Any] | None = None) -> Iterator[Image]:
+    for image in images or ():
         yield image if isinstance(image, Image) else Image(value=image)
 
 

@@ -104,8 +104,8 @@ CONNECTION_ERROR_MESSAGE: Final = (
     "Failed to connect to Ollama. Please check that Ollama is downloaded, running and "
     "accessible. https://ollama.com/download"
 )
-"""The official library's message for a failed connection; ours names the URL and the likely
-fix, then ends with this sentence, so code matching the official text keeps matching."""
+"""The official library's message for a failed connection; ours starts with it, then names the
+URL and the likely fix, so code matching the official text keeps matching."""
 
 JsonDecodeFailure = msgspec.DecodeError | UnicodeDecodeError | RecursionError
 """What decoding untrusted JSON with msgspec can raise: malformed or mistyped
@@ -631,11 +631,8 @@ def translate_transport_error(exc: httpx.TransportError, *, url: str) -> OllamaC
         return OllamaTimeoutError(message, url=url, phase=phase, timeout=bound)
     if isinstance(exc, httpx.ConnectError):
         reason, advice = _connect_failure(exc)
-        # The official library's sentence comes last, so code matching it keeps matching.
-        message = (
-            f"Could not connect to Ollama at {shown}: {reason}. {advice} "
-            f"({CONNECTION_ERROR_MESSAGE})"
-        )
+        # The official library's sentence first, so code matching it keeps matching.
+        message = f"{CONNECTION_ERROR_MESSAGE} Could not connect to {shown}: {reason}. {advice}"
         return OllamaConnectionError(message, url=url, sent=False)
     if isinstance(exc, (httpx.NetworkError, httpx.RemoteProtocolError)):
         message = (

@@ -521,7 +521,7 @@ async def test_bad_input_sends_nothing_and_opens_no_span(
 ) -> None:
     async with make_client(server.base_url, otel.telemetry) as client:
         with pytest.raises(ValueError, match="options"):
-            await client.generate("llama3.2", PROMPT, options={"temprature": 1})
+            await client.generate("llama3.2", PROMPT, options={"temperature": "hot"})
     assert otel.spans() == []
     assert server.requests == []
 

@@ -511,7 +511,7 @@ def test_response_errors(
 def test_bad_input_sends_nothing_and_opens_no_span(server: FakeOllamaServer, otel: Otel) -> None:
     with make_client(server.base_url, otel.telemetry) as client:
         with pytest.raises(ValueError, match="options"):
-            client.generate("llama3.2", PROMPT, options={"temprature": 1})
+            client.generate("llama3.2", PROMPT, options={"temperature": "hot"})
     assert otel.spans() == []
     assert server.requests == []
 

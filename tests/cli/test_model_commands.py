@@ -449,7 +449,7 @@ def test_demo_output_is_not_wrapped_when_piped(tmp_path: Path) -> None:
     assert all(line == line.rstrip() for line in lines)
     assert any(len(line) > 80 for line in lines)  # long results stay on one line
     assert any(
-        "OllamaConnectionError: Could not connect to Ollama at http://127.0.0.1:9/api/generate: "
-        "connection refused." in line
+        "OllamaConnectionError: Failed to connect to Ollama." in line
+        and "Could not connect to http://127.0.0.1:9/api/generate: connection refused." in line
         for line in lines
     )

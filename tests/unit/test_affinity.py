@@ -127,6 +127,8 @@ def test_affinity_key(fields: tuple[str, ...], source: Any, key: str | None) -> 
 
 # The spec's `x-affinity`, as generated into the Operation table.
 EXPECTED_AFFINITY = {
+    "webSearch": (),
+    "webFetch": (),
     "health": (),
     "healthHead": (),
     "version": (),

@@ -452,6 +452,8 @@ def test_x_idempotent(
 
 # gen_ai.operation.name per operation: the GenAI conventions' names where they have one.
 GENAI_OPERATIONS = {
+    "webSearch": "web_search",
+    "webFetch": "web_fetch",
     "health": "health",
     "healthHead": "health",
     "version": "version",

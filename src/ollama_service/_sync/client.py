@@ -1230,7 +1230,7 @@ class Client:
         request = WebSearchRequest(
             query=require_text(query, "web_search: query"), max_results=max_results
         )
-        return self._json(WEB_SEARCH, encode_body(request))
+        return self._json(WEB_SEARCH, request)
 
     def web_fetch(self, url: str) -> WebFetchResponse:
         """Fetch one web page through ollama.com's API (POST https://ollama.com/api/web_fetch).
@@ -1248,7 +1248,7 @@ class Client:
         """
         self._require_bearer("web_fetch")
         request = WebFetchRequest(url=require_text(url, "web_fetch: url"))
-        return self._json(WEB_FETCH, encode_body(request))
+        return self._json(WEB_FETCH, request)
 
     def _require_bearer(self, method: str) -> None:
         headers = {k.lower(): v for k, v in self._http.headers.items()}

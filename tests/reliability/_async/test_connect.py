@@ -41,8 +41,7 @@ async def test_refused(kind: str, refused_url: str, caplog: pytest.LogCaptureFix
     assert type(exc) is OllamaConnectionError
     url = f"{refused_url}/api/generate"
     assert str(exc) == (
-        f"Could not connect to Ollama at {url}: connection refused. {START_HINT} "
-        f"({CONNECTION_ERROR_MESSAGE})"
+        f"{CONNECTION_ERROR_MESSAGE} Could not connect to {url}: connection refused. {START_HINT}"
     )
     assert exc.url == url
     assert exc.sent is False
@@ -60,8 +59,8 @@ async def test_unresolvable_host(kind: str, caplog: pytest.LogCaptureFixture) ->
     exc = info.value
     assert type(exc) is OllamaConnectionError
     assert str(exc) == (
-        f"Could not connect to Ollama at {base}/api/generate: the host name could not be "
-        f"resolved. Check the host name in OLLAMA_HOST or the base URL. ({CONNECTION_ERROR_MESSAGE})"
+        f"{CONNECTION_ERROR_MESSAGE} Could not connect to {base}/api/generate: the host name could not be "
+        "resolved. Check the host name in OLLAMA_HOST or the base URL."
     )
     assert exc.sent is False
     assert exc.attempts == 2
@@ -86,8 +85,8 @@ async def test_reset_on_connect_then_recovers(
         url = re.escape(f"{fake.base_url}/api/generate")
         assert type(exc) is OllamaConnectionError
         assert re.fullmatch(
-            rf"Could not connect to Ollama at {url}: .+\. {re.escape(START_HINT)} "
-            rf"\({re.escape(CONNECTION_ERROR_MESSAGE)}\)"
+            rf"{re.escape(CONNECTION_ERROR_MESSAGE)} Could not connect to {url}: .+\. "
+            rf"{re.escape(START_HINT)}"
             rf"|The connection to Ollama at {url} closed unexpectedly \(.+\)\. "
             r"The server may have stopped or restarted; check its logs\.",
             str(exc),

@@ -22,20 +22,20 @@ from ollama_service._async.client import AsyncClient
 from ollama_service._async.service import OllamaService
 from ollama_service._async.streams import AsyncStream
 from ollama_service._default import (
-    chat,
-    copy,
-    create,
-    delete,
-    embed,
-    embeddings,
-    generate,
-    list,
-    ps,
-    pull,
-    push,
-    show,
-    web_fetch,
-    web_search,
+    chat as chat,
+    copy as copy,
+    create as create,
+    delete as delete,
+    embed as embed,
+    embeddings as embeddings,
+    generate as generate,
+    list as list,
+    ps as ps,
+    pull as pull,
+    push as push,
+    show as show,
+    web_fetch as web_fetch,
+    web_search as web_search,
 )
 from ollama_service._errors import (
     OllamaConnectionError,
@@ -85,23 +85,8 @@ if TYPE_CHECKING:
 
 # The module-level functions (`chat`, `generate`, `list`, ...) are public but, as in the
 # official library, not in `__all__`: `from ollama_service import *` must not shadow the
-# builtins `list` and `copy`. This tuple names them once (and marks them as re-exported).
-_DEFAULT_CLIENT_FUNCTIONS = (
-    chat,
-    copy,
-    create,
-    delete,
-    embed,
-    embeddings,
-    generate,
-    list,
-    ps,
-    pull,
-    push,
-    show,
-    web_fetch,
-    web_search,
-)
+# builtins `list` and `copy`. The `name as name` imports above mark them as re-exported, so
+# type checkers accept `ollama_service.chat(...)`.
 
 __all__ = [
     "AsyncClient",

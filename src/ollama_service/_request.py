@@ -75,7 +75,14 @@ __all__ = [
     "unset_if_none",
 ]
 
-ImageInput: TypeAlias = "str | bytes | os.PathLike[str]"
+
+class SupportsModelDump(typing.Protocol):
+    """A model object with pydantic's `model_dump()`, such as `Image` or the official `ollama.Image`."""
+
+    def model_dump(self) -> Any: ...
+
+
+ImageInput: TypeAlias = "str | bytes | os.PathLike[str] | SupportsModelDump"
 KeepAliveInput: TypeAlias = "float | str | timedelta"
 ThinkInput: TypeAlias = "bool | Literal['low', 'medium', 'high', 'max']"
 FormatInput: TypeAlias = "Literal['', 'json'] | Mapping[str, Any] | type[msgspec.Struct]"

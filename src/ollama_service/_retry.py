@@ -43,8 +43,7 @@ from ._constants import (
     RETRY_MIN_BACKOFF,
     RETRYABLE_STATUSES,
 )
-from ._deadline import current as current_deadline
-from ._deadline import remaining
+from ._deadline import current as current_deadline, remaining
 from ._errors import (
     OllamaConnectionError,
     OllamaRequestError,

@@ -11,11 +11,13 @@ import msgspec
 import pytest
 from opentelemetry.semconv._incubating.attributes import gen_ai_attributes as semconv_gen_ai
 from opentelemetry.semconv._incubating.metrics import gen_ai_metrics as semconv_metrics
-from opentelemetry.semconv.attributes import error_attributes, server_attributes
-from opentelemetry.semconv.attributes import http_attributes as semconv_http
+from opentelemetry.semconv.attributes import (
+    error_attributes,
+    http_attributes as semconv_http,
+    server_attributes,
+)
 
-from ollama_service import _genai as g
-from ollama_service import _telemetry
+from ollama_service import _genai as g, _telemetry
 from ollama_service._errors import (
     OllamaConnectionError,
     OllamaModelNotFoundError,

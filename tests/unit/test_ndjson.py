@@ -7,8 +7,7 @@ from collections.abc import Sequence
 
 import msgspec
 import pytest
-from hypothesis import example, given, settings
-from hypothesis import strategies as st
+from hypothesis import example, given, settings, strategies as st
 
 from ollama_service._constants import MAX_LINE_BYTES
 from ollama_service._errors import OllamaDecodeError, OllamaRequestError, OllamaStreamError

@@ -40,8 +40,7 @@ from urllib3.exceptions import (
 )
 from urllib3.response import HTTPResponse
 
-from ollama_service._deadline import current as current_deadline
-from ollama_service._deadline import remaining
+from ollama_service._deadline import current as current_deadline, remaining
 
 __all__ = ["Urllib3Transport"]
 

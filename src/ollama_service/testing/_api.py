@@ -13,8 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any, cast
 
-from ollama_service.testing import _responses as content
-from ollama_service.testing import _web
+from ollama_service.testing import _responses as content, _web
 from ollama_service.testing._extras import fake_png, image_steps, systemone_reply
 from ollama_service.testing._models import (
     FakeModel,

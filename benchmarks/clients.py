@@ -17,6 +17,7 @@ lines split by httpx's `iter_lines` / `aiter_lines`, and `raise_for_status()` as
 from __future__ import annotations
 
 from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -25,7 +26,10 @@ import msgspec
 from benchmarks.server import EMBED_INPUTS, MODEL_ONCE, MODEL_STREAM
 
 __all__ = [
+    "ASYNC_BACKENDS",
     "ASYNC_CLIENTS",
+    "BACKEND",
+    "SYNC_BACKENDS",
     "SYNC_CLIENTS",
     "AsyncAdapter",
     "SyncAdapter",
@@ -44,6 +48,15 @@ EMBED_TEXTS = [
 EMBED_MODEL = "bench-embed"
 # Async clients get a pool as large as the concurrency scenario, so no client waits on its pool.
 ASYNC_POOL = 64
+
+
+# A scenario that queues many requests on a small pool waits for the pool by design: the time
+# limit for that wait is raised (every client alike), so the pool wait is never what fails.
+POOL_WAIT = httpx.Timeout(60.0, pool=300.0)
+
+
+def _pool_wait(pool: int | None) -> dict[str, Any]:
+    return {} if pool is None else {"timeout": POOL_WAIT}
 
 
 # --- The floor's own structs (what a hand-written client would declare) ---------------------
@@ -162,10 +175,10 @@ class SdkClient(SyncAdapter):
     name = "ollama_service.Client"
     library = "ollama_service"
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, backend: str, pool: int | None = None) -> None:
         from ollama_service import Client
 
-        self.client = Client(url)
+        self.client = Client(url, backend=backend)  # type: ignore[arg-type]
 
     def generate_once(self) -> str:
         return self.client.generate(MODEL_ONCE, PROMPT).response
@@ -206,8 +219,10 @@ class SdkSyncService(SyncAdapter):
     name = "ollama_service.SyncOllamaService"
     library = "ollama_service"
 
-    def __init__(self, url: str) -> None:
-        self.service = _sync_service_class()(base_url=url, default_model=MODEL_ONCE)
+    def __init__(self, url: str, backend: str, pool: int | None = None) -> None:
+        self.service = _sync_service_class()(
+            base_url=url, default_model=MODEL_ONCE, backend=backend
+        )
 
     def generate_once(self) -> str:
         text: str = self.service.generate(MODEL_ONCE, PROMPT)
@@ -235,7 +250,7 @@ class OfficialClient(SyncAdapter):
     name = "ollama.Client"
     library = "ollama"
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, pool: int | None = None) -> None:
         import ollama
 
         self.client = ollama.Client(host=url)
@@ -263,7 +278,7 @@ class FloorClient(SyncAdapter):
     name = "floor (httpx + msgspec)"
     library = "floor"
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, pool: int | None = None) -> None:
         self.http = httpx.Client(base_url=url, headers=_HEADERS)
 
     def _lines(self, path: str, body: bytes, decoder: msgspec.json.Decoder[Any]) -> Iterator[Any]:
@@ -331,10 +346,15 @@ class SdkAsyncClient(AsyncAdapter):
     name = "ollama_service.AsyncClient"
     library = "ollama_service"
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, backend: str, pool: int | None = None) -> None:
         from ollama_service import AsyncClient
 
-        self.client = AsyncClient(url, max_connections=ASYNC_POOL)
+        self.client = AsyncClient(
+            url,
+            max_connections=pool or ASYNC_POOL,
+            backend=backend,  # type: ignore[arg-type]
+            **_pool_wait(pool),
+        )
 
     async def generate_once(self) -> str:
         return (await self.client.generate(MODEL_ONCE, PROMPT)).response
@@ -359,9 +379,13 @@ class SdkService(AsyncAdapter):
     name = "ollama_service.OllamaService"
     library = "ollama_service"
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, backend: str, pool: int | None = None) -> None:
         self.service = _async_service_class()(
-            base_url=url, default_model=MODEL_ONCE, max_connections=ASYNC_POOL
+            base_url=url,
+            default_model=MODEL_ONCE,
+            max_connections=pool or ASYNC_POOL,
+            backend=backend,
+            **_pool_wait(pool),
         )
 
     async def generate_once(self) -> str:
@@ -390,11 +414,12 @@ class OfficialAsyncClient(AsyncAdapter):
     name = "ollama.AsyncClient"
     library = "ollama"
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, pool: int | None = None) -> None:
         import ollama
 
-        limits = httpx.Limits(max_connections=ASYNC_POOL, max_keepalive_connections=ASYNC_POOL)
-        self.client = ollama.AsyncClient(host=url, limits=limits)
+        size = pool or ASYNC_POOL
+        limits = httpx.Limits(max_connections=size, max_keepalive_connections=size)
+        self.client = ollama.AsyncClient(host=url, limits=limits, **_pool_wait(pool))
 
     async def generate_once(self) -> str:
         return (await self.client.generate(MODEL_ONCE, PROMPT)).response
@@ -419,9 +444,12 @@ class FloorAsyncClient(AsyncAdapter):
     name = "floor async (httpx + msgspec)"
     library = "floor"
 
-    def __init__(self, url: str) -> None:
-        limits = httpx.Limits(max_connections=ASYNC_POOL, max_keepalive_connections=ASYNC_POOL)
-        self.http = httpx.AsyncClient(base_url=url, headers=_HEADERS, limits=limits)
+    def __init__(self, url: str, pool: int | None = None) -> None:
+        size = pool or ASYNC_POOL
+        limits = httpx.Limits(max_connections=size, max_keepalive_connections=size)
+        self.http = httpx.AsyncClient(
+            base_url=url, headers=_HEADERS, limits=limits, **_pool_wait(pool)
+        )
 
     async def _lines(
         self, path: str, body: bytes, decoder: msgspec.json.Decoder[Any]
@@ -460,40 +488,68 @@ class FloorAsyncClient(AsyncAdapter):
 
 # --- Registry ------------------------------------------------------------------------------
 
-SYNC_CLIENTS: dict[str, Callable[[str], SyncAdapter]] = {
-    "sdk-client": SdkClient,
-    "sdk-sync-service": SdkSyncService,
-    "official-client": OfficialClient,
-    "floor-sync": FloorClient,
+
+@dataclass(frozen=True)
+class Entry:
+    """One client under test: how to build it, its display name, library and back-end."""
+
+    factory: Callable[..., SyncAdapter | AsyncAdapter]
+    name: str
+    library: str
+    backend: str | None = None
+
+    def build(self, url: str, pool: int | None = None) -> SyncAdapter | AsyncAdapter:
+        if self.backend is None:
+            return self.factory(url, pool=pool)
+        return self.factory(url, self.backend, pool=pool)
+
+
+def _sdk(prefix: str, cls: type, backends: tuple[str, ...]) -> dict[str, Entry]:
+    return {
+        f"{prefix}@{backend}": Entry(cls, f"{cls.name} [{backend}]", cls.library, backend)  # type: ignore[attr-defined]
+        for backend in backends
+    }
+
+
+def _plain_entry(cls: type) -> Entry:
+    return Entry(cls, cls.name, cls.library)  # type: ignore[attr-defined]
+
+
+# Every back-end of each kind; the official library and the floor run on httpx's transport.
+SYNC_BACKENDS = ("urllib3", "httpx")
+ASYNC_BACKENDS = ("aiohttp", "httpx")
+SYNC_CLIENTS: dict[str, Entry] = {
+    **_sdk("sdk-client", SdkClient, SYNC_BACKENDS),
+    **_sdk("sdk-sync-service", SdkSyncService, SYNC_BACKENDS),
+    "official-client": _plain_entry(OfficialClient),
+    "floor-sync": _plain_entry(FloorClient),
 }
-ASYNC_CLIENTS: dict[str, Callable[[str], AsyncAdapter]] = {
-    "sdk-async-client": SdkAsyncClient,
-    "sdk-service": SdkService,
-    "official-async-client": OfficialAsyncClient,
-    "floor-async": FloorAsyncClient,
+ASYNC_CLIENTS: dict[str, Entry] = {
+    **_sdk("sdk-async-client", SdkAsyncClient, ASYNC_BACKENDS),
+    **_sdk("sdk-service", SdkService, ASYNC_BACKENDS),
+    "official-async-client": _plain_entry(OfficialAsyncClient),
+    "floor-async": _plain_entry(FloorAsyncClient),
 }
-LIBRARY = {
-    key: cls.library  # type: ignore[attr-defined]
-    for key, cls in {**SYNC_CLIENTS, **ASYNC_CLIENTS}.items()
-}
-NAMES = {
-    key: cls.name  # type: ignore[attr-defined]
-    for key, cls in {**SYNC_CLIENTS, **ASYNC_CLIENTS}.items()
-}
+ENTRIES = {**SYNC_CLIENTS, **ASYNC_CLIENTS}
+LIBRARY = {key: entry.library for key, entry in ENTRIES.items()}
+NAMES = {key: entry.name for key, entry in ENTRIES.items()}
+BACKEND = {key: entry.backend for key, entry in ENTRIES.items()}
 
 
 def available(key: str) -> bool:
-    """Whether the library behind a client is installed (the official one is optional)."""
-    if LIBRARY[key] != "ollama":
+    """Whether the library behind a client is installed (the official one, aiohttp optional)."""
+    needed = {"ollama": "ollama"}.get(LIBRARY[key]) or (
+        "aiohttp" if BACKEND[key] == "aiohttp" else None
+    )
+    if needed is None:
         return True
     try:
-        import ollama  # noqa: F401
+        __import__(needed)
     except ImportError:
         return False
     return True
 
 
-def make_adapter(key: str, url: str) -> SyncAdapter | AsyncAdapter:
-    """Build the adapter named `key` for the server at `url`."""
-    factory = SYNC_CLIENTS.get(key) or ASYNC_CLIENTS[key]
-    return factory(url)
+def make_adapter(key: str, url: str, pool: int | None = None) -> SyncAdapter | AsyncAdapter:
+    """Build the adapter named `key` for the server at `url` (`pool`: a small pool instead)."""
+    return ENTRIES[key].build(url, pool)

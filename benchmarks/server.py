@@ -39,6 +39,7 @@ import time
 STREAM_CHUNKS = 2_000
 LONG_CHUNKS = 100_000
 LONG_CHUNKS_SMALL = 5_000
+SHORT_CHUNKS = 20
 EMBED_INPUTS = 64
 EMBED_DIMS = 768
 LIST_MODELS = 50
@@ -49,6 +50,7 @@ MODEL_STREAM_16K = "bench-stream-16k"
 COALESCED_BYTES = 16 * 1024
 MODEL_LONG = "bench-long"
 MODEL_LONG_SMALL = "bench-long-small"
+MODEL_SHORT = "bench-short"
 
 _DATE = "Tue, 25 Nov 2025 09:00:00 GMT"
 _WORDS = (
@@ -229,6 +231,7 @@ class Replies:
         self.generate_long = _chunked(_generate_lines(MODEL_LONG, LONG_CHUNKS))
         self.generate_long_small = _chunked(_generate_lines(MODEL_LONG_SMALL, LONG_CHUNKS_SMALL))
         self.chat_stream = _chunked(_chat_lines(MODEL_STREAM, STREAM_CHUNKS))
+        self.generate_short = _chunked(_generate_lines(MODEL_SHORT, SHORT_CHUNKS))
         self.generate_stream_16k = _chunked(
             _generate_lines(MODEL_STREAM_16K, STREAM_CHUNKS), COALESCED_BYTES
         )
@@ -242,6 +245,8 @@ class Replies:
 
     def route(self, method: bytes, path: bytes, body: bytes) -> bytes:
         if path == b"/api/generate":
+            if b'"bench-short"' in body:
+                return self.generate_short
             if b'"bench-long-small"' in body:
                 return self.generate_long_small
             if b'"bench-long"' in body:

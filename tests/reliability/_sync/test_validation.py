@@ -85,9 +85,11 @@ def test_missing_image_file(kind: str, fake: FakeOllamaServer, tmp_path: Path) -
             api.client.chat(
                 MODEL, [{"role": "user", "content": "and this?", "images": [str(missing)]}]
             )
-    assert str(info.value) == f"images[0]: image file not found: {str(missing)!r}"
+    assert str(info.value) == (
+        f"images[0]: image file not found: {str(missing)!r} (the file does not exist)"
+    )
     assert str(in_message.value) == (
-        f"messages[0].images[0]: image file not found: {str(missing)!r}"
+        f"messages[0].images[0]: image file not found: {str(missing)!r} (the file does not exist)"
     )
     assert_untouched(fake)
 

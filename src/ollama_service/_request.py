@@ -28,7 +28,7 @@ from typing import Any, Literal, TypeAlias, Union, cast, get_args, get_origin
 import msgspec
 from msgspec import UNSET, UnsetType
 
-from ._constants import FILE_CHUNK_BYTES, MAX_PATH_CHARS
+from ._constants import MAX_PATH_CHARS
 from ._errors import OllamaRequestError
 from ._logging import log_unknown_value
 from .types import (
@@ -55,7 +55,6 @@ __all__ = [
     "EMBED_KWARGS",
     "GENERATE_KWARGS",
     "blob_path",
-    "file_digest",
     "foreign_dump",
     "encode_body",
     "encode_image",
@@ -575,24 +574,6 @@ def _parse_docstring(doc: str) -> tuple[str, dict[str, str]]:
 def blob_digest(data: bytes) -> str:
     """Return the digest form the server compares byte for byte: `sha256:<lowercase hex>`."""
     return "sha256:" + hashlib.sha256(data).hexdigest()
-
-
-def file_digest(path: Path) -> str:
-    """Hash a file in chunks (model files are gigabytes) and return `sha256:<hex>`.
-
-    Raises:
-        OllamaRequestError: The file does not exist or cannot be read.
-    """
-    digest = hashlib.sha256()
-    try:
-        with path.open("rb") as fh:
-            while chunk := fh.read(FILE_CHUNK_BYTES):
-                digest.update(chunk)
-    except FileNotFoundError:
-        raise OllamaRequestError(f"create_blob: file not found: {str(path)!r}") from None
-    except OSError as exc:
-        raise OllamaRequestError(f"create_blob: cannot read {str(path)!r}: {exc}") from exc
-    return "sha256:" + digest.hexdigest()
 
 
 _DIGEST = re.compile(r"^sha256:[0-9a-f]{64}$")

@@ -28,6 +28,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings, strategies as st
 from msgspec import UNSET
 
+from ollama_service._compat import file_digest
 from ollama_service._decode import decode_item, repair_tool_arguments
 from ollama_service._errors import OllamaDecodeError, OllamaRequestError, OllamaStreamError
 from ollama_service._request import (
@@ -39,7 +40,6 @@ from ollama_service._request import (
     encode_body,
     encode_image,
     encode_images,
-    file_digest,
     function_to_tool,
     normalize_format,
     normalize_input,

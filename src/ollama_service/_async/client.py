@@ -959,6 +959,12 @@ class AsyncClient:
     ) -> EmbeddingsResponse:
         """Embed one prompt with the legacy endpoint (POST /api/embeddings); prefer `embed`.
 
+        Args:
+            model: An embedding model.
+            prompt: The text to embed.
+            options: Runtime options.
+            keep_alive: How long the model stays loaded (see `generate`).
+
         Raises:
             OllamaRequestError: An argument is invalid (nothing was sent).
             OllamaModelNotFoundError: The model is not installed.
@@ -1039,6 +1045,11 @@ class AsyncClient:
         self, model: str, *, insecure: bool = False, stream: bool = False
     ) -> ProgressResponse | AsyncStream[ProgressResponse]:
         """Upload a model to a registry (POST /api/push); needs an ollama.com key.
+
+        Args:
+            model: Model name, `<namespace>/<model>:<tag>`.
+            insecure: Allow a registry over plain HTTP.
+            stream: Return an `AsyncStream` of progress items instead of the last one.
 
         Returns:
             The final progress item, or with `stream=True` the stream of them.
@@ -1141,6 +1152,10 @@ class AsyncClient:
     async def copy(self, source: str, destination: str) -> StatusResponse:
         """Copy a model under a new name (POST /api/copy).
 
+        Args:
+            source: The model to copy.
+            destination: The new name.
+
         Returns:
             `StatusResponse(status="success")` (the server's reply has no body).
 
@@ -1156,6 +1171,9 @@ class AsyncClient:
 
     async def delete(self, model: str) -> StatusResponse:
         """Delete a model and the layers nothing else uses (DELETE /api/delete).
+
+        Args:
+            model: Model name.
 
         Returns:
             `StatusResponse(status="success")` (the server's reply has no body).

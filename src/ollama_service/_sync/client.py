@@ -954,6 +954,12 @@ class Client:
     ) -> EmbeddingsResponse:
         """Embed one prompt with the legacy endpoint (POST /api/embeddings); prefer `embed`.
 
+        Args:
+            model: An embedding model.
+            prompt: The text to embed.
+            options: Runtime options.
+            keep_alive: How long the model stays loaded (see `generate`).
+
         Raises:
             OllamaRequestError: An argument is invalid (nothing was sent).
             OllamaModelNotFoundError: The model is not installed.
@@ -1034,6 +1040,11 @@ class Client:
         self, model: str, *, insecure: bool = False, stream: bool = False
     ) -> ProgressResponse | Stream[ProgressResponse]:
         """Upload a model to a registry (POST /api/push); needs an ollama.com key.
+
+        Args:
+            model: Model name, `<namespace>/<model>:<tag>`.
+            insecure: Allow a registry over plain HTTP.
+            stream: Return a `Stream` of progress items instead of the last one.
 
         Returns:
             The final progress item, or with `stream=True` the stream of them.
@@ -1136,6 +1147,10 @@ class Client:
     def copy(self, source: str, destination: str) -> StatusResponse:
         """Copy a model under a new name (POST /api/copy).
 
+        Args:
+            source: The model to copy.
+            destination: The new name.
+
         Returns:
             `StatusResponse(status="success")` (the server's reply has no body).
 
@@ -1151,6 +1166,9 @@ class Client:
 
     def delete(self, model: str) -> StatusResponse:
         """Delete a model and the layers nothing else uses (DELETE /api/delete).
+
+        Args:
+            model: Model name.
 
         Returns:
             `StatusResponse(status="success")` (the server's reply has no body).

@@ -886,6 +886,35 @@ def test_embed_truncate_false_rejects_long_input() -> None:
             400,
             "invalid digest format",
         ),
+        # Fields the field tables (testing/_fields.py) gained from the spec are type-checked.
+        (
+            "POST",
+            "/api/create",
+            {"model": "m", "from": "llama3.2", "renderer": 1},
+            400,
+            "json: cannot unmarshal number into Go struct field CreateRequest.renderer of type string",
+        ),
+        (
+            "POST",
+            "/api/create",
+            {"model": "m", "from": "llama3.2", "draft_files": {"d.gguf": 1}},
+            400,
+            "json: cannot unmarshal number into Go struct field CreateRequest.draft_files of type string",
+        ),
+        (
+            "POST",
+            "/api/create",
+            {"model": "m", "from": "llama3.2", "info": "x"},
+            400,
+            "json: cannot unmarshal string into Go struct field CreateRequest.info of type map[string]interface {}",
+        ),
+        (
+            "POST",
+            "/api/chat",
+            {"model": "llama3.2", "messages": USER_HI, "_debug_render_only": "yes"},
+            400,
+            "json: cannot unmarshal string into Go struct field ChatRequest._debug_render_only of type bool",
+        ),
         ("POST", "/api/blobs/sha256:abc", None, 400, "invalid digest format"),
     ],
 )
@@ -900,6 +929,32 @@ def test_error_statuses_and_messages(
     )
     assert response.status_code == status
     assert response.headers["content-type"] == "application/json; charset=utf-8"
+    assert error_of(response) == message
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "message"),
+    [
+        ("/api/web_search", {"query": 1}, "query must be a JSON string"),
+        (
+            "/api/web_search",
+            {"query": "q", "max_results": "3"},
+            "max_results must be an integral JSON number",
+        ),
+        (
+            "/api/web_search",
+            {"query": "q", "max_results": True},
+            "max_results must be an integral JSON number",
+        ),
+        ("/api/web_fetch", {"url": ["https://example.com"]}, "url must be a JSON string"),
+    ],
+)
+def test_web_fields_of_the_wrong_type(
+    client: httpx.Client, path: str, body: dict[str, Any], message: str
+) -> None:
+    """ollama.com's endpoints type-check the fields of their tables too."""
+    response = client.post(path, json=body, headers={"Authorization": "Bearer key"})
+    assert response.status_code == 400
     assert error_of(response) == message
 
 

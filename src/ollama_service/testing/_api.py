@@ -15,6 +15,7 @@ from typing import Any, cast
 
 from ollama_service.testing import _responses as content, _web
 from ollama_service.testing._extras import fake_png, image_steps, systemone_reply
+from ollama_service.testing._fields import BODIES
 from ollama_service.testing._models import (
     FakeModel,
     full_name,
@@ -25,17 +26,7 @@ from ollama_service.testing._models import (
 )
 from ollama_service.testing._render import details, layers, model_info, modelfile, parameter_lines
 from ollama_service.testing._validate import (
-    CHAT_FIELDS,
-    COPY_FIELDS,
-    CREATE_FIELDS,
-    DELETE_FIELDS,
     DIGEST,
-    EMBED_FIELDS,
-    EMBEDDINGS_FIELDS,
-    GENERATE_FIELDS,
-    PULL_FIELDS,
-    SHOW_FIELDS,
-    SYSTEMONE_FIELDS,
     ApiError,
     as_dict,
     as_list,
@@ -110,8 +101,10 @@ class ApiResponse:
     before_last: Callable[[], None] | None = None
 
 
-def _decode(request: ApiRequest, struct: str, fields: Mapping[str, str]) -> dict[str, Any]:
-    return decode(request.body, request.json, request.json_error, struct, fields)
+def _decode(request: ApiRequest) -> dict[str, Any]:
+    """The body of ``request``, checked against the field table of its path."""
+    body = BODIES[request.path]
+    return decode(request.body, request.json, request.json_error, body.struct, body.fields)
 
 
 def _json(status: int, value: object) -> ApiResponse:
@@ -410,7 +403,7 @@ class OllamaState:
             raise ApiError(400, f"{go_quote(name)} does not support thinking")
 
     def _generate(self, request: ApiRequest) -> ApiResponse:
-        body = _decode(request, "GenerateRequest", GENERATE_FIELDS)
+        body = _decode(request)
         name: str = body.get("model") or ""
         prompt: str = body.get("prompt") or ""
         raw = body.get("raw") is True
@@ -530,7 +523,7 @@ class OllamaState:
         return _stream([*progress, final])
 
     def _systemone(self, request: ApiRequest) -> ApiResponse:
-        body = _decode(request, "SystemOneRequest", SYSTEMONE_FIELDS)
+        body = _decode(request)
         name: str = body.get("model") or ""
         model = self._require_model(name, empty_status=400, empty_message="model is required")
         keep = keep_alive(body.get("keep_alive"))
@@ -538,7 +531,7 @@ class OllamaState:
         return _json(200, systemone_reply(name, body, len(request.body)))
 
     def _chat(self, request: ApiRequest) -> ApiResponse:
-        body = _decode(request, "ChatRequest", CHAT_FIELDS)
+        body = _decode(request)
         name: str = body.get("model") or ""
         messages = [as_dict(m) or {} for m in as_list(body.get("messages")) or []]
         tools = [as_dict(t) or {} for t in as_list(body.get("tools")) or []]
@@ -662,7 +655,7 @@ class OllamaState:
     # -- embeddings --------------------------------------------------------------------------
 
     def _embed(self, request: ApiRequest) -> ApiResponse:
-        body = _decode(request, "EmbedRequest", EMBED_FIELDS)
+        body = _decode(request)
         name: str = body.get("model") or ""
         raw_input = body.get("input")
         inputs: list[str]
@@ -704,7 +697,7 @@ class OllamaState:
         )
 
     def _embeddings(self, request: ApiRequest) -> ApiResponse:
-        body = _decode(request, "EmbeddingRequest", EMBEDDINGS_FIELDS)
+        body = _decode(request)
         name: str = body.get("model") or ""
         if not name:
             raise ApiError(400, "model is required")
@@ -722,7 +715,7 @@ class OllamaState:
     # -- model management --------------------------------------------------------------------
 
     def _show(self, request: ApiRequest) -> ApiResponse:
-        body = _decode(request, "ShowRequest", SHOW_FIELDS)
+        body = _decode(request)
         name: str = body.get("model") or body.get("name") or ""
         if not name:
             raise ApiError(400, "model is required")
@@ -758,7 +751,7 @@ class OllamaState:
         return _json(200, reply)
 
     def _copy(self, request: ApiRequest) -> ApiResponse:
-        body = _decode(request, "CopyRequest", COPY_FIELDS)
+        body = _decode(request)
         source: str = body.get("source") or ""
         destination: str = body.get("destination") or ""
         if not is_valid_name(source):
@@ -772,7 +765,7 @@ class OllamaState:
         return _empty()
 
     def _delete(self, request: ApiRequest) -> ApiResponse:
-        body = _decode(request, "DeleteRequest", DELETE_FIELDS)
+        body = _decode(request)
         name: str = body.get("model") or body.get("name") or ""
         if not name:
             raise ApiError(400, "model is required")
@@ -802,7 +795,7 @@ class OllamaState:
         return model_for_name(name).renamed(name)
 
     def _pull(self, request: ApiRequest) -> ApiResponse:
-        body = _decode(request, "PullRequest", PULL_FIELDS)
+        body = _decode(request)
         name: str = body.get("model") or body.get("name") or ""
         if not is_valid_name(name):
             raise ApiError(400, "invalid model name")
@@ -826,7 +819,7 @@ class OllamaState:
         return _stream(progress, lambda: self.add_model(model))
 
     def _push(self, request: ApiRequest) -> ApiResponse:
-        body = _decode(request, "PushRequest", PULL_FIELDS)
+        body = _decode(request)
         name: str = body.get("model") or body.get("name") or ""
         if not name:
             raise ApiError(400, "model is required")
@@ -847,7 +840,7 @@ class OllamaState:
         return _stream(progress)
 
     def _create(self, request: ApiRequest) -> ApiResponse:
-        body = _decode(request, "CreateRequest", CREATE_FIELDS)
+        body = _decode(request)
         name: str = body.get("model") or body.get("name") or ""
         if not is_valid_name(name):
             raise ApiError(400, "invalid model name")

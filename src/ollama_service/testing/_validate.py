@@ -11,6 +11,7 @@ import re
 from collections.abc import Mapping
 from typing import Any, cast
 
+from ollama_service.testing._fields import KINDS, MESSAGE_FIELDS
 from ollama_service.testing._wire import (
     base64_error_offset,
     go_quote,
@@ -19,17 +20,7 @@ from ollama_service.testing._wire import (
 )
 
 __all__ = [
-    "CHAT_FIELDS",
-    "COPY_FIELDS",
-    "CREATE_FIELDS",
-    "DELETE_FIELDS",
     "DIGEST",
-    "EMBEDDINGS_FIELDS",
-    "EMBED_FIELDS",
-    "GENERATE_FIELDS",
-    "PULL_FIELDS",
-    "SHOW_FIELDS",
-    "SYSTEMONE_FIELDS",
     "ApiError",
     "as_dict",
     "as_list",
@@ -81,102 +72,6 @@ _GO_TYPE_NAMES = {
     "tools": "api.Tools",
     "tool_calls": "[]api.ToolCall",
     "license": "string",
-}
-
-_MESSAGE_FIELDS = {
-    "role": "string",
-    "content": "string",
-    "thinking": "string",
-    "images": "images",
-    "tool_calls": "tool_calls",
-    "tool_name": "string",
-    "tool_call_id": "string",
-}
-GENERATE_FIELDS = {
-    "model": "string",
-    "prompt": "string",
-    "suffix": "string",
-    "system": "string",
-    "template": "string",
-    "context": "[]int",
-    "stream": "bool",
-    "raw": "bool",
-    "images": "images",
-    "options": "map",
-    "keep_alive": "duration",
-    "think": "think",
-    "truncate": "bool",
-    "shift": "bool",
-    "logprobs": "bool",
-    "top_logprobs": "int",
-    # experimental image generation
-    "width": "int",
-    "height": "int",
-    "steps": "int",
-}
-CHAT_FIELDS = {
-    "model": "string",
-    "messages": "messages",
-    "tools": "tools",
-    "stream": "bool",
-    "options": "map",
-    "keep_alive": "duration",
-    "think": "think",
-    "truncate": "bool",
-    "shift": "bool",
-    "logprobs": "bool",
-    "top_logprobs": "int",
-}
-SYSTEMONE_FIELDS = {
-    "model": "string",
-    "questions": "map",
-    "keep_alive": "duration",
-}
-EMBED_FIELDS = {
-    "model": "string",
-    "truncate": "bool",
-    "dimensions": "int",
-    "keep_alive": "duration",
-    "options": "map",
-}
-EMBEDDINGS_FIELDS = {
-    "model": "string",
-    "prompt": "string",
-    "keep_alive": "duration",
-    "options": "map",
-}
-SHOW_FIELDS = {
-    "model": "string",
-    "name": "string",
-    "verbose": "bool",
-    "system": "string",
-    "template": "string",
-    "options": "map",
-}
-CREATE_FIELDS = {
-    "model": "string",
-    "name": "string",
-    "from": "string",
-    "files": "strmap",
-    "adapters": "strmap",
-    "template": "string",
-    "license": "license",
-    "system": "string",
-    "parameters": "map",
-    "messages": "messages",
-    "quantize": "string",
-    "quantization": "string",
-    "stream": "bool",
-}
-COPY_FIELDS = {"source": "string", "destination": "string"}
-DELETE_FIELDS = {"model": "string", "name": "string"}
-PULL_FIELDS = {
-    "model": "string",
-    "name": "string",
-    "insecure": "bool",
-    "stream": "bool",
-    "username": "string",
-    "password": "string",
 }
 
 _INT_OPTIONS = frozenset(
@@ -304,9 +199,12 @@ def _check_value(struct: str, field: str, value: object, kind: str) -> None:
                 if fields is None:
                     raise _type_error("ChatRequest", field, message, "api.Message")
                 for key, item in fields.items():
-                    sub_kind = _MESSAGE_FIELDS.get(key)
+                    sub_kind = MESSAGE_FIELDS.get(key)
                     if sub_kind is not None and item is not None:
                         _check_value("Message", f"{field}.{key}", item, sub_kind)
+    elif kind not in KINDS:
+        raise ValueError(f"unknown field kind {kind!r} for {struct}.{field}")
+    # "format" and "embed_input" decode as anything; their endpoints check them.
     if not ok:
         raise _type_error(struct, field, value, kind)
 
@@ -321,7 +219,7 @@ def decode(
         parsed: ``raw`` parsed as JSON (when ``json_error`` is ``None``).
         json_error: Go's message for a body that is not JSON, else ``None``.
         struct: the Go struct name, for error messages.
-        fields: JSON key → kind (see ``_check_value``) for the keys to type-check.
+        fields: JSON key → kind (see ``_fields.KINDS``) for the keys to type-check.
     """
     if not raw.strip():
         raise ApiError(400, "missing request body")

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from ollama_service.testing._fields import BODIES, KINDS
 from ollama_service.testing._validate import ApiError, as_dict
 
 __all__ = ["WEB_FETCH_PATH", "WEB_SEARCH_PATH", "fetch_page", "search_results"]
@@ -26,12 +27,25 @@ def _authorize(headers: Mapping[str, str]) -> None:
         raise ApiError(401, "unauthorized")
 
 
-def _body(parsed: Any, json_error: str | None) -> dict[str, Any]:
+def _fits(value: object, kind: str) -> bool:
+    if kind == "string":
+        return isinstance(value, str)
+    if kind == "int":
+        return isinstance(value, int) and not isinstance(value, bool)
+    raise ValueError(f"web request fields are strings or integers, not {kind!r}")
+
+
+def _body(path: str, parsed: Any, json_error: str | None) -> dict[str, Any]:
+    """The JSON object body, its known fields (``_fields.BODIES``) of the right type."""
     if json_error is not None:
         raise ApiError(400, json_error)
     body = as_dict(parsed)
     if body is None:
         raise ApiError(400, "invalid request body")
+    for key, kind in BODIES[path].fields.items():
+        value = body.get(key)
+        if value is not None and not _fits(value, kind):
+            raise ApiError(400, f"{key} must be {KINDS[kind]}")
     return body
 
 
@@ -41,10 +55,11 @@ def search_results(
     """The reply to `POST /api/web_search`: `max_results` (default 5, at most 10) results.
 
     Raises:
-        ApiError: 401 without a Bearer key; 400 for a missing query or a bad max_results.
+        ApiError: 401 without a Bearer key; 400 for a missing query, a field of the wrong
+            type or a bad max_results.
     """
     _authorize(headers)
-    body = _body(parsed, json_error)
+    body = _body(WEB_SEARCH_PATH, parsed, json_error)
     query = body.get("query")
     if not isinstance(query, str) or not query.strip():
         raise ApiError(400, "query is required")
@@ -67,10 +82,10 @@ def fetch_page(headers: Mapping[str, str], parsed: Any, json_error: str | None) 
     """The reply to `POST /api/web_fetch`: a page whose title and text name the URL.
 
     Raises:
-        ApiError: 401 without a Bearer key; 400 for a missing URL.
+        ApiError: 401 without a Bearer key; 400 for a missing or non-string URL.
     """
     _authorize(headers)
-    body = _body(parsed, json_error)
+    body = _body(WEB_FETCH_PATH, parsed, json_error)
     url = body.get("url")
     if not isinstance(url, str) or not url.strip():
         raise ApiError(400, "url is required")

@@ -27,7 +27,11 @@ def _field_doc(f: FieldIR, is_request: bool) -> str:
     if f.json_name != f.py_name:
         notes.append(f"Sent as `{f.json_name}`.")
     if f.server_default is not None and not isinstance(f.server_default, (list, dict)):
-        notes.append(f"Server default: `{_json_literal(f.server_default)}`.")
+        literal = _json_literal(f.server_default)
+        # Requests: what the server assumes; replies: what an absent key decodes as.
+        notes.append(
+            f"Server default: `{literal}`." if is_request else f"Absent means `{literal}`."
+        )
     if f.required and is_request:
         notes.append("Required.")
     if f.alias:
@@ -40,7 +44,7 @@ def _field_doc(f: FieldIR, is_request: bool) -> str:
 def _json_literal(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
-    return str(value)
+    return '""' if value == "" else str(value)
 
 
 def _annotation(f: FieldIR, is_request: bool) -> tuple[str, str | None]:
@@ -49,7 +53,7 @@ def _annotation(f: FieldIR, is_request: bool) -> tuple[str, str | None]:
         if f.required:
             return f.type_expr, None
         return f"{f.type_expr} | UnsetType", "UNSET"
-    if f.required:
+    if f.required or f.zero is not None:
         return f.type_expr, f.zero
     type_expr = f.type_expr if f.nullable else f"{f.type_expr} | None"
     return type_expr, "None"

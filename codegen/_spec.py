@@ -245,11 +245,17 @@ def _struct(name: str, schema: dict[str, Any], resolver: _TypeResolver) -> Struc
         if py in RESERVED_FIELD_NAMES:
             raise SpecError(f"{where}: field name {py!r} shadows a method of the base struct")
         is_required = json_name in required
+        # A reply field decodes to a value (never None) when every server sends it (`required`)
+        # or when the server leaves it out only while it holds its `default:` (Go omitempty,
+        # or a key older servers lack). Request structs keep UNSET instead.
+        fills = not is_request and (is_required or "default" in prop)
+        if not is_request and not is_required and "default" in prop:
+            _check_reply_default(where, type_expr, prop, resolver)
         zero = None
-        if is_required and not is_request and type_expr == "datetime":
+        if fills and type_expr == "datetime":
             # No "empty" datetime exists: an absent date decodes as None.
             type_expr, nullable = "datetime | None", True
-        if is_required and not is_request:
+        if fills:
             zero = "None" if nullable else resolver.zero(type_expr, prop)
         fields.append(
             FieldIR(
@@ -276,6 +282,37 @@ def _struct(name: str, schema: dict[str, Any], resolver: _TypeResolver) -> Struc
         client_side=bool(schema.get("x-client-side", False)),
         nested=_nested(name, schema, resolver),
     )
+
+
+# The empty value of each simple type: the only `default:` an optional reply field may have.
+_EMPTY: dict[str, object] = {"str": "", "int": 0, "float": 0, "bool": False}
+
+
+def _check_reply_default(
+    where: str, type_expr: str, prop: dict[str, Any], resolver: _TypeResolver
+) -> None:
+    """An optional reply field's `default:` must be what the generated struct decodes it as.
+
+    Structs are encoded with `omit_defaults` (the same structs go into requests: `Message`,
+    `ToolCall`), so a meaningful default such as `"function"` would silently vanish from the
+    JSON. Only the empty value of the type qualifies, or an object for a struct-typed field
+    (the instance an absent key decodes as).
+    """
+    default = prop["default"]
+    if type_expr in _EMPTY:
+        empty = _EMPTY[type_expr]
+        ok = default == empty and isinstance(default, bool) is isinstance(empty, bool)
+    elif type_expr.startswith("list["):
+        ok = default == []
+    elif type_expr.startswith("dict["):
+        ok = default == {}
+    else:
+        ok = isinstance(default, dict) and type_expr in resolver.schemas
+    if not ok:
+        raise SpecError(
+            f"{where}: the default of an optional reply field must be the empty value of its"
+            f" type ({type_expr}), or an object for a struct; got {default!r}"
+        )
 
 
 def _nested(

@@ -11,8 +11,10 @@ from typing import Any
 
 import msgspec
 import pytest
+import yaml
 
 from codegen.__main__ import ROOT, SPEC, ruff_format, type_outputs
+from codegen._render import render_struct
 from codegen._spec import SpecError, _TypeResolver, load, python_name
 from codegen._unasync import async_leftovers, rewrite_prose, sync_outputs, unused_doc_rewrites
 
@@ -208,3 +210,89 @@ def test_check_flags_async_words_left_in_a_sync_twin() -> None:
 def test_generated_sync_twins_have_no_async_words_and_every_rewrite_is_used() -> None:
     assert async_leftovers(sync_outputs(ROOT)) == []
     assert unused_doc_rewrites(ROOT) == []
+
+
+# --- `required` and `default:` of reply fields ---------------------------------------------
+
+
+def _one_field_spec(tmp_path: Path, prop: dict[str, Any], *, required: bool, request: bool) -> Any:
+    schema: dict[str, Any] = {
+        "type": "object",
+        "description": "A thing.",
+        "properties": {"f": {**prop, "description": "A field."}},
+    }
+    if required:
+        schema["required"] = ["f"]
+    if request:
+        schema["x-struct"] = "request"
+    part = {"type": "object", "description": "A part.", "properties": {"x": {"type": "string"}}}
+    doc = {
+        "openapi": "3.1.0",
+        "info": {"title": "T", "version": "1"},
+        "paths": {},
+        "components": {"schemas": {"Thing": schema, "Part": part}},
+    }
+    path = tmp_path / "spec.yaml"
+    path.write_text(yaml.safe_dump(doc))
+    return load(path)
+
+
+@pytest.mark.parametrize(
+    ("prop", "required", "is_request", "line"),
+    [
+        # Every server sends it: the empty value, so decoding never fails.
+        ({"type": "integer"}, True, False, "f: int = 0"),
+        # Some servers leave it out while it is 0 (Go omitempty): the same Python type.
+        ({"type": "integer", "default": 0}, False, False, "f: int = 0"),
+        ({"type": "string", "default": ""}, False, False, 'f: str = ""'),
+        ({"type": "boolean", "default": False}, False, False, "f: bool = False"),
+        (
+            {"type": "object", "additionalProperties": True, "default": {}},
+            False,
+            False,
+            "f: dict[str, Any] = msgspec.field(default_factory=dict[str, Any])",
+        ),
+        (
+            {"$ref": "#/components/schemas/Part", "default": {}},
+            False,
+            False,
+            "f: Part = msgspec.field(default_factory=Part)",
+        ),
+        # No default: the server may leave it out and nothing stands in for it.
+        ({"type": "integer"}, False, False, "f: int | None = None"),
+        # Requests: `default:` documents the server's default; the field stays UNSET.
+        ({"type": "integer", "default": 40}, False, True, "f: int | UnsetType = UNSET"),
+        ({"type": "integer"}, True, True, "f: int"),
+    ],
+)
+def test_reply_field_defaults(
+    tmp_path: Path, prop: dict[str, Any], required: bool, is_request: bool, line: str
+) -> None:
+    ir = _one_field_spec(tmp_path, prop, required=required, request=is_request)
+    thing = next(s for s in ir.structs if s.name == "Thing")
+    assert f"    {line}\n" in render_struct(thing)
+
+
+@pytest.mark.parametrize(
+    "prop",
+    [
+        {"type": "string", "default": "function"},
+        {"type": "integer", "default": 4},
+        {"type": "integer", "default": False},
+        {"type": "boolean", "default": 0},
+        {"type": "array", "items": {"type": "string"}, "default": ["a"]},
+        {"type": "string", "format": "date-time", "default": ""},  # no empty datetime exists
+    ],
+    ids=[
+        "meaningful-string",
+        "meaningful-int",
+        "bool-for-int",
+        "int-for-bool",
+        "non-empty-list",
+        "date",
+    ],
+)
+def test_reply_default_must_be_the_empty_value(tmp_path: Path, prop: dict[str, Any]) -> None:
+    """`omit_defaults` would drop a meaningful default from requests, so it is refused."""
+    with pytest.raises(SpecError, match=r"Thing\.f: the default of an optional reply field"):
+        _one_field_spec(tmp_path, prop, required=False, request=False)

@@ -6,8 +6,9 @@ Two sources:
   every JSON body (and every line of an NDJSON stream) is decoded with that struct, then
   checked twice: spot values per file (the model name and a content field, at least), and a
   generic comparison with the raw JSON (every known key kept, nothing invented).
-- `../shared/ollama-api-examples/`: the bodies shown in Ollama's own docs (present in CI). The
-  struct is chosen from the file name, as described in that folder's INDEX.md.
+- `../shared/ollama-api-examples/`: the bodies shown in Ollama's own docs (present in CI; or set
+  `OLLAMA_API_EXAMPLES`). `openapi/shared-examples.yaml` maps each file name to its schema and
+  lists the files that are no HTTP body.
 
 Request bodies decode with `msgspec.json.decode(data, type=...)`; unknown keys (such as the
 removed `numa` option the docs still send) are ignored, as the server ignores them.
@@ -16,6 +17,7 @@ removed `numa` option the docs still send) are ignored, as the server ignores th
 from __future__ import annotations
 
 import json
+import os
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -33,7 +35,12 @@ from ollama_service.types import BaseStruct, ErrorResponse
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "openapi" / "examples"
 INDEX: dict[str, dict[str, Any]] = yaml.safe_load((EXAMPLES / "INDEX.yaml").read_text("utf-8"))
-SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "ollama-api-examples"
+SHARED = Path(
+    os.environ.get("OLLAMA_API_EXAMPLES") or ROOT.parent / "shared" / "ollama-api-examples"
+)
+SHARED_MAP: dict[str, Any] = yaml.safe_load(
+    (ROOT / "openapi" / "shared-examples.yaml").read_text("utf-8")
+)
 
 
 @dataclass(frozen=True)
@@ -218,6 +225,21 @@ EXPECTED: dict[str, dict[str, Any]] = {
         "[-1].done": True,
         "[0].thinking": "We need",
     },
+    "generate-response-older-server.json": {
+        # Before v0.1.35 there was no `done_reason`.
+        "model": "llama2",
+        "done": True,
+        "done_reason": None,
+        "context": Len(9),
+        "eval_count": 11,
+    },
+    "generate-response-newer-server.json": {
+        # Keys a newer server adds are ignored; the known ones decode as before.
+        "model": "gemma4:latest",
+        "response": "Hello! How can I help you today?",
+        "done_reason": "stop",
+        "eval_duration": 329868375,
+    },
     "generate-response.json": {
         "model": "gemma4",
         "response": StartsWith("Prince Hamlet seeks revenge on his uncle"),
@@ -366,6 +388,36 @@ EXPECTED: dict[str, dict[str, Any]] = {
         "done": True,
         "message.thinking": StartsWith("Spell it: s-t-r-a-w-b-e-r-r-y."),
     },
+    "chat-response-tool-calls-older-server.json": {
+        # Before v0.12.6 the server omitted `index` while 0 (and before v0.4.7 always), and sent no id.
+        "message.tool_calls[0].function.index": 0,
+        "message.tool_calls[0].id": None,
+        "message.tool_calls[1].function.index": 1,
+        "message.tool_calls[1].function.arguments": {"city": "Lisbon"},
+    },
+    "chat-response-stream-older-server.ndjson": {
+        # Before v0.1.17 the final chunk had no `message`: it decodes as an empty assistant one.
+        "#items": 4,
+        "[0].message.content": "The",
+        "[-1].done": True,
+        "[-1].message.role": "assistant",
+        "[-1].message.content": "",
+        "[-1].done_reason": None,
+        "[-1].eval_count": 4,
+    },
+    "chat-response-newer-server.json": {
+        "model": "gemma4:latest",
+        "message.content": "Paris.",
+        "done_reason": "stop",
+        "eval_count": 3,
+    },
+    "chat-request-tool-history-no-content.json": {
+        "messages[1].role": "assistant",
+        "messages[1].content": "",
+        "messages[1].tool_calls[0].function.name": "get_weather",
+        "messages[1].tool_calls[0].function.index": 0,
+        "messages[2].tool_name": "get_weather",
+    },
     "chat-response-tool-calls.json": {
         "model": "qwen3:8b",
         "message.content": "",
@@ -461,6 +513,14 @@ EXPECTED: dict[str, dict[str, Any]] = {
     "embeddings-error-model-not-found.json": {
         "error": 'model "all-minilm" not found, try pulling it first'
     },
+    "list-response-older-server.json": {
+        # Before v0.1.21: no `model`, no `details.parent_model`.
+        "models[0].name": "llama2:latest",
+        "models[0].model": "",
+        "models[0].details.parent_model": "",
+        "models[0].details.families": None,
+        "models[0].capabilities": None,
+    },
     "list-response.json": {
         "models[0].name": "qwen3:8b",
         "models[0].details.family": "qwen3",
@@ -469,6 +529,16 @@ EXPECTED: dict[str, dict[str, Any]] = {
     "list-response-empty.json": {"models": []},
     "show-request.json": {"model": "qwen3:8b", "verbose": UNSET},
     "show-request-verbose.json": {"model": "llama3.2", "verbose": True, "options.num_ctx": 8192},
+    "show-response-older-server.json": {
+        # Before v0.1.45: no `model_info`, no `modified_at`; before v0.6.4 no `capabilities`.
+        "license": "LLAMA 2 COMMUNITY LICENSE AGREEMENT",
+        "modelfile": StartsWith('# Modelfile generated by "ollama show"'),
+        "details.family": "llama",
+        "model_info": {},
+        "modelinfo": {},
+        "modified_at": None,
+        "capabilities": None,
+    },
     "show-response.json": {
         "details.family": "qwen3",
         "capabilities": ["completion", "tools", "thinking"],
@@ -569,6 +639,19 @@ EXPECTED: dict[str, dict[str, Any]] = {
     },
     "push-response.json": {"status": "success"},
     "push-error-model-required.json": {"error": "model is required"},
+    "ps-response-older-server.json": {
+        # Before v0.10.0 there was no `context_length`: it decodes as 0 (unknown).
+        "models[0].model": "mistral:latest",
+        "models[0].size_vram": 5137025024,
+        "models[0].context_length": 0,
+    },
+    "ps-response-cpu-older-server.json": {
+        # v0.1.38 to v0.1.41 omitted `size_vram` while 0 (a CPU-only load).
+        "models[0].model": "phi3:latest",
+        "models[0].size_vram": 0,
+        "models[0].context_length": 0,
+        "models[0].size": 4120000000,
+    },
     "ps-response.json": {"models[0].model": "llama3.2:latest", "models[0].size_vram": 3480000000},
     "ps-response-empty.json": {"models": []},
     "create-blob-error-digest-mismatch.json": {
@@ -636,44 +719,26 @@ def test_openapi_request_example_round_trips(name: str) -> None:
 
 # --- ../shared/ollama-api-examples --------------------------------------------------------------
 
-# File-name fragment -> struct, checked in order ("-embeddings-" before "-embed-").
-SHARED_RULES: list[tuple[str, type[Any]]] = [
-    ("-generate-request-", types.GenerateRequest),
-    ("-generate-response-", types.GenerateResponse),
-    ("-chat-request-", types.ChatRequest),
-    ("-chat-response-", types.ChatResponse),
-    ("-create-request-", types.CreateRequest),
-    ("-create-response-", types.ProgressResponse),
-    ("-pull-request-", types.PullRequest),
-    ("-pull-response-", types.ProgressResponse),
-    ("-push-request-", types.PushRequest),
-    ("-push-response-", types.ProgressResponse),
-    ("-tags-response-", types.ListResponse),
-    ("-ps-response-", types.ProcessResponse),
-    ("-show-request-", types.ShowRequest),
-    ("-show-response-", types.ShowResponse),
-    ("-copy-request-", types.CopyRequest),
-    ("-delete-request-", types.DeleteRequest),
-    ("-embeddings-request-", types.EmbeddingsRequest),
-    ("-embeddings-response-", types.EmbeddingsResponse),
-    ("-embed-request-", types.EmbedRequest),
-    ("-embed-response-", types.EmbedResponse),
-    ("-version-", types.VersionResponse),
-    ("-any-response-error", types.ErrorResponse),
-    ("-error", types.ErrorResponse),
-]
-# Files in the folder that are not HTTP bodies (INDEX.md says so).
-NOT_BODIES = re.compile(r"^(INDEX\.md|\d+-.*-decoded-content\.json)$")
+# Files in the folder that are not HTTP bodies (shared-examples.yaml says why).
+NOT_BODIES = {
+    name for name, entry in SHARED_MAP["not_valid"].items() if entry.get("body", True) is False
+}
 
 
 def shared_struct(name: str) -> type[Any] | None:
-    return next((struct for fragment, struct in SHARED_RULES if fragment in name), None)
+    """The struct of the first rule of shared-examples.yaml whose fragment is in the name."""
+    rule = next((r for r in SHARED_MAP["rules"] if r["match"] in name), None)
+    return None if rule is None else getattr(types, rule["schema"])
 
 
 def _shared_files() -> list[str]:
     if not SHARED.is_dir():
         return []
-    return sorted(p.name for p in SHARED.iterdir() if p.is_file() and not NOT_BODIES.match(p.name))
+    return sorted(
+        p.name
+        for p in SHARED.iterdir()
+        if p.is_file() and p.name != "INDEX.md" and p.name not in NOT_BODIES
+    )
 
 
 def _shared_params() -> list[Any]:
@@ -696,7 +761,9 @@ def test_shared_example_decodes(name: str | None) -> None:
     _require_shared()
     assert name is not None
     struct_type = shared_struct(name)
-    assert struct_type is not None, f"no struct for {name}; add a rule to SHARED_RULES"
+    assert struct_type is not None, (
+        f"no struct for {name}; add a rule to openapi/shared-examples.yaml"
+    )
     data = (SHARED / name).read_bytes()
     try:
         json.loads(data) if not name.endswith(".ndjson") else None
@@ -714,4 +781,4 @@ def test_shared_folder_is_fully_mapped() -> None:
     unmapped = [name for name in _shared_files() if shared_struct(name) is None]
     assert unmapped == []
     assert (SHARED / "INDEX.md").is_file()
-    assert any(NOT_BODIES.match(p.name) for p in SHARED.iterdir() if p.name != "INDEX.md")
+    assert {p.name for p in SHARED.iterdir()} >= NOT_BODIES, "a listed non-body file is gone"

@@ -16,8 +16,7 @@ from typing import Any
 
 import pytest
 import yaml
-from jsonschema import Draft202012Validator, ValidationError
-from jsonschema.validators import extend
+from jsonschema import Draft202012Validator
 from openapi_spec_validator import validate
 from referencing import Registry
 from referencing.jsonschema import DRAFT202012
@@ -171,20 +170,22 @@ REQUIRED: list[tuple[str, set[str]]] = [
     ("PullRequest", {"model"}),
     ("PushRequest", {"model"}),
     ("GenerateResponse", {"model", "created_at", "response", "done"}),
-    ("ChatResponse", {"model", "created_at", "message", "done"}),
-    ("Message", {"role", "content"}),
-    ("ToolCallFunction", {"index", "name", "arguments"}),
+    ("ChatResponse", {"model", "created_at", "done"}),
+    ("Message", {"role"}),
+    ("ToolCall", set()),
+    ("ToolCallFunction", {"name", "arguments"}),
+    ("Tool", set()),
+    ("ToolFunction", set()),
+    ("ToolFunctionParameters", set()),
     ("ListResponse", {"models"}),
-    ("ListModel", {"name", "model", "modified_at", "size", "digest", "details"}),
-    (
-        "ModelDetails",
-        {"parent_model", "format", "family", "families", "parameter_size", "quantization_level"},
-    ),
-    ("ShowResponse", {"details", "model_info", "modified_at"}),
+    ("ListModel", {"name", "modified_at", "size", "digest"}),
+    ("ModelDetails", {"format", "family", "families", "parameter_size", "quantization_level"}),
+    ("ShowResponse", set()),
     ("EmbedResponse", {"model", "embeddings"}),
     ("EmbeddingsResponse", {"embedding"}),
-    ("ProgressResponse", {"status", "completed"}),
+    ("ProgressResponse", {"status"}),
     ("ProcessResponse", {"models"}),
+    ("ProcessModel", {"name", "model", "size", "digest", "details", "expires_at"}),
     ("VersionResponse", {"version"}),
     ("ErrorResponse", {"error"}),
     ("StatusResponse", {"status"}),
@@ -290,28 +291,12 @@ def _walk(node: Any, path: str = "") -> Iterator[tuple[str, Any]]:
             yield from _walk(value, f"{path}/{i}")
 
 
-def _required_unless_omitempty(
-    validator: Any, required: list[str], instance: Any, schema: dict[str, Any]
-) -> Iterator[ValidationError]:
-    """`required`, except that a property marked `x-omitempty: true` may be absent on the wire.
-
-    The server omits such keys while they hold the zero value (Go `omitempty`); decoders fill
-    in the zero value, so the field is still "always there" for SDK users.
-    """
-    if not validator.is_type(instance, "object"):
-        return
-    properties = schema.get("properties", {})
-    for name in required:
-        if name not in instance and not properties.get(name, {}).get("x-omitempty", False):
-            yield ValidationError(f"{name!r} is a required property")
-
-
-SpecValidator = extend(Draft202012Validator, {"required": _required_unless_omitempty})
 REGISTRY: Registry = Registry().with_resource(SPEC_URI, DRAFT202012.create_resource(SPEC))
 
 
 def _validator(schema_name: str) -> Any:
-    return SpecValidator(
+    """A plain Draft 2020-12 validator (OpenAPI 3.1's dialect): no extension of ours."""
+    return Draft202012Validator(
         {"$ref": f"{SPEC_URI}{SCHEMA_PREFIX}{schema_name}"},
         registry=REGISTRY,
         format_checker=Draft202012Validator.FORMAT_CHECKER,
@@ -744,12 +729,199 @@ def test_nullable_fields(name: str, prop: str) -> None:
     assert "null" in prop_type
 
 
-def test_progress_completed_absent_means_zero() -> None:
-    completed = SCHEMAS["ProgressResponse"]["properties"]["completed"]
-    assert completed["x-omitempty"] is True
-    assert completed["default"] == 0
-    assert not _errors("ProgressResponse", {"status": "pulling manifest"})
-    assert _errors("ProgressResponse", {"completed": 5})  # status stays strictly required
+# The smallest body each schema below accepts (every required key, nothing else).
+_MINIMAL: dict[str, dict[str, Any]] = {
+    "ProgressResponse": {"status": "pulling manifest"},
+    "ToolCallFunction": {"name": "f", "arguments": {}},
+    "ProcessModel": {
+        "name": "m:latest",
+        "model": "m:latest",
+        "size": 1,
+        "digest": "ab",
+        "details": {
+            "format": "gguf",
+            "family": "llama",
+            "families": None,
+            "parameter_size": "1B",
+            "quantization_level": "Q4_0",
+        },
+        "expires_at": "2026-08-21T18:48:22-07:00",
+    },
+    "Message": {"role": "assistant"},
+    "ModelDetails": {
+        "format": "gguf",
+        "family": "llama",
+        "families": None,
+        "parameter_size": "1B",
+        "quantization_level": "Q4_0",
+    },
+    "ListModel": {
+        "name": "m:latest",
+        "modified_at": "2026-08-21T18:48:22-07:00",
+        "size": 1,
+        "digest": "ab",
+    },
+    "ShowResponse": {},
+}
+
+
+# Reply fields some supported servers leave out: optional, with the value an absent key means.
+OMITTED_WITH_DEFAULT: list[tuple[str, str, Any]] = [
+    ("ProgressResponse", "completed", 0),  # Go omitempty: absent while 0
+    ("ToolCallFunction", "index", 0),  # before v0.12.6 (omitempty), absent before v0.4.7
+    ("ProcessModel", "context_length", 0),  # before v0.10.0
+    ("ProcessModel", "size_vram", 0),  # v0.1.38 to v0.1.41 (omitempty)
+    ("Message", "content", ""),  # assistant tool-call messages in requests; v0.2.6 (omitempty)
+    ("ModelDetails", "parent_model", ""),  # before v0.1.21
+    ("ListModel", "model", ""),  # before v0.1.21
+    ("ShowResponse", "model_info", {}),  # omitempty before v0.14.3, absent before v0.1.45
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "prop", "default"),
+    OMITTED_WITH_DEFAULT,
+    ids=[f"{n}.{p}" for n, p, _ in OMITTED_WITH_DEFAULT],
+)
+def test_omitted_reply_fields_are_optional_with_a_default(
+    name: str, prop: str, default: Any
+) -> None:
+    schema = SCHEMAS[name]
+    assert prop not in schema.get("required", [])
+    assert schema["properties"][prop]["default"] == default
+    body = {k: v for k, v in _MINIMAL[name].items() if k != prop}
+    assert not _errors(name, body), f"{name} without {prop} must validate"
+
+
+@pytest.mark.parametrize(
+    ("name", "body"),
+    [
+        pytest.param("ProgressResponse", {"completed": 5}, id="progress-without-status"),
+        pytest.param(
+            "GenerateResponse",
+            {"model": "m", "response": "", "done": True},
+            id="generate-without-created_at",
+        ),
+        pytest.param(
+            "ChatResponse",
+            {"model": "m", "created_at": "2026-08-21T00:00:00Z"},
+            id="chat-without-done",
+        ),
+        pytest.param(
+            "ErrorResponse", {"signin_url": "https://ollama.com/connect"}, id="error-without-error"
+        ),
+        pytest.param(
+            "ToolCallFunction", {"index": 0, "arguments": {}}, id="tool-call-without-name"
+        ),
+        pytest.param(
+            "ProgressResponse", {"status": "x", "completed": "5"}, id="completed-as-string"
+        ),
+    ],
+)
+def test_what_every_server_sends_stays_required(name: str, body: dict[str, Any]) -> None:
+    """Leniency is for keys servers really leave out; a body without the rest is rejected."""
+    assert _errors(name, body)
+
+
+def _reply_schemas() -> list[str]:
+    return [n for n in sorted(SCHEMAS) if n not in UNIONS and "x-struct" not in SCHEMAS[n]]
+
+
+@pytest.mark.parametrize("name", _reply_schemas())
+def test_reply_defaults_are_what_an_absent_key_decodes_as(name: str) -> None:
+    """`default:` on a reply (or shared) schema's property is the value an absent key means.
+
+    It is never on a required property (absent cannot happen there), and it is the empty value
+    of the type, or an object for a struct (the generator refuses anything else, because
+    `omit_defaults` would drop a meaningful default from requests).
+    """
+    schema = SCHEMAS[name]
+    for prop, sub in schema["properties"].items():
+        if "default" not in sub:
+            continue
+        assert prop not in schema.get("required", []), f"{name}.{prop}: required with a default"
+        default = sub["default"]
+        if "$ref" in sub:
+            assert isinstance(default, dict), f"{name}.{prop}"
+        else:
+            empty = {
+                "string": "",
+                "integer": 0,
+                "number": 0,
+                "boolean": False,
+                "array": [],
+                "object": {},
+            }
+            assert default == empty[sub["type"]], f"{name}.{prop}: {default!r} is not empty"
+            assert isinstance(default, bool) is (sub["type"] == "boolean"), f"{name}.{prop}"
+
+
+# Keywords that would make a plain validator read the document differently from us: our own
+# validation extensions, and OpenAPI 3.0-isms that 3.1 (JSON Schema 2020-12) no longer knows.
+FORBIDDEN_KEYWORDS = {"x-omitempty", "nullable", "x-nullable", "x-required", "x-optional"}
+
+
+def test_no_keyword_changes_validation_meaning() -> None:
+    found = [
+        (path, key)
+        for path, node in _walk(SPEC)
+        if isinstance(node, dict)
+        for key in node
+        if key in FORBIDDEN_KEYWORDS
+    ]
+    assert not found
+
+
+def _branch_types(branch: dict[str, Any]) -> set[str]:
+    branch = _resolve(branch)
+    kind = branch.get("type")
+    if kind is None:
+        return {"any"}
+    types = set(kind) if isinstance(kind, list) else {kind}
+    # JSON Schema's "number" includes integers.
+    return types | ({"integer"} if "number" in types else set())
+
+
+def _tag(branch: dict[str, Any]) -> tuple[str, Any] | None:
+    """(property, value) of a required `const`/single-`enum` property: a discriminating tag."""
+    branch = _resolve(branch)
+    for prop in branch.get("required", []):
+        sub = branch.get("properties", {}).get(prop, {})
+        if "const" in sub:
+            return prop, sub["const"]
+        if len(sub.get("enum", [])) == 1:
+            return prop, sub["enum"][0]
+    return None
+
+
+def test_one_of_branches_are_mutually_exclusive() -> None:
+    """A plain validator accepts a `oneOf` value only if exactly one branch matches: branches
+    must differ in JSON type or, for objects, by a required tag property with a different
+    constant (a `discriminator` is an annotation a plain validator ignores)."""
+    unions = [(p, n["oneOf"]) for p, n in _walk(SPEC) if isinstance(n, dict) and "oneOf" in n]
+    assert unions
+    for where, branches in unions:
+        for i, a in enumerate(branches):
+            for b in branches[i + 1 :]:
+                shared = _branch_types(a) & _branch_types(b)
+                if "any" in _branch_types(a) | _branch_types(b):
+                    shared = {"any"}
+                if not shared:
+                    continue
+                tag_a, tag_b = _tag(a), _tag(b)
+                tagged = (
+                    tag_a is not None
+                    and tag_b is not None
+                    and tag_a[0] == tag_b[0]
+                    and tag_a[1] != tag_b[1]
+                )
+                assert tagged, f"{where}: branches {a} and {b} may both match"
+
+
+def test_replies_stay_open_to_new_fields() -> None:
+    """Newer servers add reply fields; no schema may close itself with additionalProperties."""
+    for name in _reply_schemas():
+        assert SCHEMAS[name].get("additionalProperties", True) is not False, name
 
 
 # ---------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import datetime
 import difflib
 import enum
 import hashlib
@@ -20,9 +21,10 @@ import os
 import re
 import types
 import typing
+import uuid
 from collections.abc import Callable, Mapping, Sequence
 from datetime import timedelta
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Any, Literal, TypeAlias, Union, cast, get_args, get_origin
 
 import msgspec
@@ -92,7 +94,10 @@ _V = typing.TypeVar("_V")
 THINK_LEVELS: typing.Final = ("low", "medium", "high", "max")
 # Go's time.ParseDuration grammar, which the server uses for string keep_alive values.
 _GO_DURATION = re.compile(r"^[-+]?((\d+(\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h))+$")
-_IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".gif", ".bmp")
+# A string ending in one of these that is not a file is a missing file, as in the official
+# library; the others only when the string is not base64 either.
+_IMAGE_SUFFIXES = frozenset({"png", "jpg", "jpeg", "webp"})
+_MORE_IMAGE_SUFFIXES = frozenset({"gif", "bmp", "tif", "tiff", "heic"})
 _OPTION_KEYS = frozenset(Options.__struct_encode_fields__)
 
 
@@ -106,7 +111,13 @@ def require_model(model: object, argument: str = "model") -> str:
 
 
 def encode_image(image: object, argument: str = "images") -> str:
-    """Return one image as the bare base64 string the server expects.
+    """Return one image as the base64 string the server expects.
+
+    Strings follow the official library: an existing file is read; a name ending in an image
+    suffix that is not a file is an error; anything Python's lenient base64 decoder accepts
+    (it skips characters outside the alphabet) is sent as it is, and the server answers a 400
+    if it cannot decode it. A `data:` URL is sent without its prefix, which the server cannot
+    decode.
 
     Args:
         image: A path (str or PathLike), raw bytes, or a base64 string.
@@ -114,7 +125,7 @@ def encode_image(image: object, argument: str = "images") -> str:
 
     Raises:
         OllamaRequestError: A path that does not exist, or a string that is neither an
-            existing path nor valid base64.
+            existing path nor base64 (where the official library raises too).
     """
     if isinstance(image, (bytes, bytearray, memoryview)):
         return base64.b64encode(cast("bytes", image)).decode("ascii")
@@ -128,47 +139,52 @@ def encode_image(image: object, argument: str = "images") -> str:
             f"{argument}: expected a path, bytes or a base64 string, not {type(image).__name__}"
         )
     if image.startswith("data:") and "," in image:
-        return _checked_base64(image.split(",", 1)[1], image, argument)
-    if len(image) < MAX_PATH_CHARS:
+        return _checked_base64(image.split(",", 1)[1], image, argument, may_be_path=False)
+    if image and len(image) < MAX_PATH_CHARS:  # Path("") would be the current directory
         path = Path(image)
         try:
-            is_file = path.is_file()
+            exists = path.exists()
         except (OSError, ValueError):
-            is_file = False
-        if is_file:
+            exists = False
+        if exists:
             return _read_image(path, argument)
-        # Standard base64 may contain "/", so a string is only treated as a missing path when
-        # it is not valid base64 and looks like a path.
-        if not _is_base64(image) and (image.lower().endswith(_IMAGE_SUFFIXES) or os.sep in image):
-            raise OllamaRequestError(
-                f"{argument}: image file not found: {image!r} (the file does not exist)"
-            )
-    return _checked_base64(image, image, argument)
+        if image.rsplit(".", 1)[-1].lower() in _IMAGE_SUFFIXES:
+            raise _not_found(image, argument)
+    return _checked_base64(image, image, argument, may_be_path=True)
 
 
-def _is_base64(text: str) -> bool:
+def _decodes_as_base64(text: str) -> bool:
+    """Whether `base64.b64decode` accepts `text` (non-alphabet characters are skipped)."""
     try:
-        base64.b64decode(text, validate=True)
+        base64.b64decode(text)
     except (binascii.Error, ValueError):
         return False
-    return bool(text)
+    return True
 
 
-def _checked_base64(data: str, original: str, argument: str) -> str:
-    if not _is_base64(data):
-        raise OllamaRequestError(
-            f"{argument}: {original[:40]!r} is neither an existing file nor valid base64"
-        )
-    return data
+def _checked_base64(data: str, original: str, argument: str, *, may_be_path: bool) -> str:
+    if _decodes_as_base64(data):
+        return data
+    suffix = original.rsplit(".", 1)[-1].lower()
+    if may_be_path and (suffix in _MORE_IMAGE_SUFFIXES or os.sep in original):
+        raise _not_found(original, argument)
+    raise OllamaRequestError(
+        f"{argument}: Invalid image data, expected base64 string or path to image file: "
+        f"{original[:40]!r} is neither an existing file nor valid base64"
+    )
+
+
+def _not_found(image: str, argument: str) -> OllamaRequestError:
+    return OllamaRequestError(
+        f"{argument}: image file not found: {image!r} (the file does not exist)"
+    )
 
 
 def _read_image(path: Path, argument: str) -> str:
     try:
         return base64.b64encode(path.read_bytes()).decode("ascii")
     except FileNotFoundError:
-        raise OllamaRequestError(
-            f"{argument}: image file not found: {str(path)!r} (the file does not exist)"
-        ) from None
+        raise _not_found(str(path), argument) from None
     except OSError as exc:
         raise OllamaRequestError(f"{argument}: cannot read image {str(path)!r}: {exc}") from exc
 
@@ -453,10 +469,13 @@ _JSON_TYPES: dict[type, str] = {
 def function_to_tool(func: Callable[..., Any]) -> Tool:
     """Build a tool definition from a function's signature and Google-style docstring.
 
-    The first docstring paragraph (up to `Args:`) becomes the description; each `name: text`
-    (or `name (type): text`) line under `Args:` describes that parameter. Parameters without a
-    default are required; `X | None` makes one optional. `Literal[...]` and `Enum` types
-    become `enum` lists.
+    The schema is the official library's (`convert_function_to_tool`): the docstring outside
+    its `Args:`, `Returns:`, `Yields:` and `Raises:` sections (any case) becomes the
+    description, each `name: text` (or `name (type): text`) line under `Args:` describes that
+    parameter, and a union is one comma-separated `type` ("integer, string"). Three things are
+    better on purpose: a parameter with a default is not `required` (`X | None` never is),
+    `Literal[...]` and `Enum` types carry their `enum` values, and `*args`/`**kwargs` are not
+    parameters. A function without parameters has no `required` list, as in the official.
 
     Raises:
         OllamaRequestError: A parameter type cannot be expressed as JSON Schema.
@@ -477,9 +496,9 @@ def function_to_tool(func: Callable[..., Any]) -> Tool:
         annotation = hints.get(
             param.name, str if param.annotation is param.empty else param.annotation
         )
-        json_type, enum_values, optional = _json_type(annotation, f"{name}({param.name})")
+        kinds, enum_values, optional = _json_type(annotation, f"{name}({param.name})")
         properties[param.name] = ToolProperty(
-            type=json_type,
+            type=", ".join(kinds),
             description=arg_docs.get(param.name, ""),
             enum=enum_values,
         )
@@ -491,7 +510,7 @@ def function_to_tool(func: Callable[..., Any]) -> Tool:
             name=name,
             description=description,
             parameters=ToolFunctionParameters(
-                type="object", properties=properties, required=required
+                type="object", properties=properties, required=required if properties else None
             ),
         ),
     )
@@ -501,8 +520,8 @@ def _json_scalar(value: object) -> str:
     return _JSON_TYPES.get(type(value), "string")
 
 
-def _json_type(annotation: Any, where: str) -> tuple[str | list[str], list[Any] | None, bool]:
-    """Return (JSON type, enum values or None, whether None is allowed)."""
+def _json_type(annotation: Any, where: str) -> tuple[list[str], list[Any] | None, bool]:
+    """Return (JSON type names, enum values or None, whether None is allowed)."""
     origin = get_origin(annotation)
     if origin is Union or origin is types.UnionType:
         members = [a for a in get_args(annotation) if a is not type(None)]
@@ -510,65 +529,88 @@ def _json_type(annotation: Any, where: str) -> tuple[str | list[str], list[Any] 
         parts = [_json_type(m, where) for m in members]
         kinds: list[str] = []
         enums: list[Any] | None = [] if all(e is not None for _, e, _ in parts) else None
-        for kind, member_enum, _ in parts:
-            for k in [kind] if isinstance(kind, str) else kind:
-                if k not in kinds:
-                    kinds.append(k)
+        for member_kinds, member_enum, _ in parts:
+            kinds.extend(k for k in member_kinds if k not in kinds)
             if enums is not None and member_enum is not None:
                 enums.extend(v for v in member_enum if v not in enums)
-        return (kinds[0] if len(kinds) == 1 else kinds), enums, optional
+        return kinds, enums, optional
     if origin is Literal:
         values: list[Any] = list(get_args(annotation))
-        kinds = sorted({_json_scalar(v) for v in values})
-        return (kinds[0] if len(kinds) == 1 else kinds), values, False
+        return sorted({_json_scalar(v) for v in values}), values, False
     if isinstance(annotation, type) and issubclass(annotation, enum.Enum):
         values = [member.value for member in annotation]
-        kinds = sorted({_json_scalar(v) for v in values})
-        return (kinds[0] if len(kinds) == 1 else kinds), values, False
+        return sorted({_json_scalar(v) for v in values}), values, False
     base = cast(object, origin if origin is not None else annotation)
     if base is Any:
-        return "string", None, False
+        return ["string"], None, False
     for py_type, json_type in _JSON_TYPES.items():
         if isinstance(base, type) and issubclass(base, py_type):
-            return json_type, None, False
+            return [json_type], None, False
+    if isinstance(base, type) and issubclass(base, _STRING_TYPES):
+        return ["string"], None, False
     if isinstance(base, type) and issubclass(base, (Sequence,)):
-        return "array", None, False
+        return ["array"], None, False
     if isinstance(base, type) and issubclass(base, (Mapping, msgspec.Struct)):
-        return "object", None, False
+        return ["object"], None, False
     raise OllamaRequestError(
         f"tools: cannot express the type {annotation!r} of {where} as JSON Schema"
     )
 
 
-_SECTION = re.compile(
-    r"^(Args|Arguments|Parameters|Returns|Return|Yields|Raises|Examples?|Notes?):\s*$"
+# Types pydantic (and so the official library) describes as JSON strings.
+_STRING_TYPES: typing.Final = (
+    bytes,
+    bytearray,
+    datetime.date,
+    datetime.time,
+    datetime.timedelta,
+    uuid.UUID,
+    PurePath,
 )
-_ARG_LINE = re.compile(r"^(\w+)\s*(\([^)]*\))?\s*:\s*(.*)$")
+_ARGS_SECTION: typing.Final = "args:"
+_OTHER_SECTIONS: typing.Final = ("returns:", "yields:", "raises:")
+# `name: text` or `name (type): text`, split where the official library splits.
+_ARG_SPLIT = re.compile(r"(?:\(([^)]*)\)|:)\s*")
 
 
 def _parse_docstring(doc: str) -> tuple[str, dict[str, str]]:
-    """Split a Google-style docstring into its description and its `Args:` entries."""
+    """Split a docstring into its description and its `Args:` entries, as the official does.
+
+    Lines starting with `Args:` (any case) open the arguments; `Returns:`, `Yields:` and
+    `Raises:` open sections that are dropped; every other line belongs to the section it is in.
+    The description keeps its line breaks (stripped lines, then `inspect.cleandoc`, as pydantic
+    makes a model's description). Under `Args:`, a line with a colon starts an argument and
+    other lines continue it; a line indented deeper than the argument lines also continues it,
+    colon or not (the official library would start a bogus argument there).
+    """
     description: list[str] = []
-    args: dict[str, str] = {}
-    section = ""
-    current: str | None = None
-    arg_indent: int | None = None
+    arg_lines: list[tuple[int, str]] = []
+    section = "description"
     for raw in doc.splitlines():
         line = raw.strip()
-        header = _SECTION.match(line)
-        if header:
-            section, current, arg_indent = header.group(1), None, None
-        elif not section:
+        lowered = line.lower()
+        if lowered.startswith(_ARGS_SECTION):
+            section = "args"
+        elif lowered.startswith(_OTHER_SECTIONS):
+            section = "other"
+        elif section == "description":
             description.append(line)
-        elif section in ("Args", "Arguments", "Parameters") and line:
-            indent = len(raw) - len(raw.lstrip())
-            match = _ARG_LINE.match(line)
-            if match and (arg_indent is None or indent <= arg_indent):
-                current, arg_indent = match.group(1), indent
-                args[match.group(1)] = match.group(3).strip()
-            elif current is not None:
-                args[current] = f"{args[current]} {line}".strip()
-    return " ".join(" ".join(description).split()), args
+        elif section == "args":
+            arg_lines.append((len(raw) - len(raw.lstrip()), line))
+    args: dict[str, str] = {}
+    current: str | None = None
+    arg_indent: int | None = None
+    for indent, line in arg_lines:
+        continues = current is not None and arg_indent is not None and indent > arg_indent
+        if ":" in line and not continues:
+            parts: list[str | None] = _ARG_SPLIT.split(line, maxsplit=1)
+            key, rest = str(parts[0]).strip(), str(parts[-1])
+            text = rest.split(":", 1)[-1] if len(parts) > 2 and parts[1] else rest  # `name (type):`
+            args[key], current, arg_indent = text.strip(), key, indent
+        elif current is not None and line:
+            args[current] += " " + line
+    text = "\n".join(description)
+    return (inspect.cleandoc(text) if text.strip() else ""), args
 
 
 def blob_digest(data: bytes) -> str:

@@ -951,7 +951,7 @@ def get_weather(
 # What the tool above looks like on the wire.
 WEATHER_FUNCTION = {
     "name": "get_weather",
-    "description": "Get the weather forecast for a city. Looks it up in the weather service.",
+    "description": "Get the weather forecast for a city.\n\nLooks it up in the weather service.",
     "parameters": {
         "type": "object",
         "required": ["city"],

@@ -50,24 +50,6 @@ EXPECTED_FAILURES: dict[str, str] = {
     "tests/test_client.py::test_async_client_close": _PRIVATE_CLIENT,
     "tests/test_client.py::test_client_context_manager": _PRIVATE_CLIENT,
     "tests/test_client.py::test_async_client_context_manager": _PRIVATE_CLIENT,
-    "tests/test_type_serialization.py::test_image_serialization_plain_string": (
-        "a gap: ours refuses a string that is neither a file nor base64 (the official sends it)"
-    ),
-    "tests/test_type_serialization.py::test_create_request_serialization": (
-        "a gap: CreateRequest.model_dump() keys from_ as 'from_' (the official renames it 'from')"
-    ),
-    "tests/test_type_serialization.py::test_create_request_serialization_exclude_none_false": (
-        "a gap: CreateRequest.model_dump() keys from_ as 'from_' (the official renames it 'from')"
-    ),
-    "tests/test_utils.py::test_function_to_tool_conversion": (
-        "a gap: the docstring parser keeps a lowercase 'args:' section in the description"
-    ),
-    "tests/test_utils.py::test_function_with_all_types": (
-        "a gap: union parameter types become a list of types, not the official 'a, b' string"
-    ),
-    "tests/test_utils.py::test_function_with_only_description": (
-        "deliberate: no parameters gives required=[] (the official sends null)"
-    ),
     "tests/test_systemone.py::test_systemone_wire_and_answers": "a gap: no systemone() in ours",
     "tests/test_systemone.py::test_systemone_http_errors": "a gap: no systemone() in ours",
 }

@@ -211,7 +211,7 @@ def test_encode_images(images: Any, expected: Any) -> None:
         pytest.param(IMAGE_BYTES, "images must be a list of images, not bytes", id="single-bytes"),
         pytest.param({"a": 1}, "images must be a list of images, not dict", id="dict"),
         pytest.param(7, "not int", id="int"),
-        pytest.param([IMAGE_B64, "nope!"], "images[1]:", id="bad-second-item-is-named"),
+        pytest.param([IMAGE_B64, "no!"], "images[1]:", id="bad-second-item-is-named"),
     ],
 )
 def test_encode_images_rejects(images: Any, message: str) -> None:
@@ -744,11 +744,11 @@ EVERYTHING_TYPES = {
     "colour": ("string", ["red", "green"]),
     "level": ("integer", [1, 2]),
     "mode": ("string", ["fast", "slow"]),
-    "mixed": (["integer", "string"], [1, "one"]),
-    "either": (["integer", "string"], None),
+    "mixed": ("integer, string", [1, "one"]),
+    "either": ("integer, string", None),
     "maybe": ("integer", None),
     "old_maybe": ("string", None),
-    "old_union": (["integer", "number"], None),
+    "old_union": ("integer, number", None),
     "anything": ("string", None),
     "seq": ("array", None),
     "mapped": ("object", None),
@@ -811,7 +811,7 @@ def test_function_to_tool_google_docstring() -> None:
     tool = function_to_tool(search)
     assert tool.function.name == "search"
     assert tool.function.description == (
-        "Search the web. Finds pages that match the query, best first."
+        "Search the web.\n\nFinds pages that match the query,\nbest first."
     )
     parameters = tool.function.parameters
     assert parameters is not None

@@ -19,7 +19,7 @@ from typing import Any, ClassVar, Generic, TypeVar, overload
 import msgspec
 
 from ollama_service.types import _view
-from ollama_service.types._official import OFFICIAL_VIEW
+from ollama_service.types._official import MAPPING_OR_MODEL, OFFICIAL_VIEW
 
 __all__ = ["BaseStruct", "Operation"]
 
@@ -258,4 +258,4 @@ class Operation(Generic[_T]):
     web: bool = False
 
 
-_view.register_view_table(OFFICIAL_VIEW)
+_view.register_view_table(OFFICIAL_VIEW, MAPPING_OR_MODEL)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Final
 
-__all__ = ["OFFICIAL_VIEW"]
+__all__ = ["MAPPING_OR_MODEL", "OFFICIAL_VIEW"]
 
 OFFICIAL_VIEW: Final[dict[str, tuple[str, tuple[str, ...]]]] = {
     # our struct: (the official class __name__, the official field names in order)
@@ -146,3 +146,7 @@ OFFICIAL_VIEW: Final[dict[str, tuple[str, tuple[str, ...]]]] = {
     "WebSearchResponse": ("WebSearchResponse", ("results",)),
     "WebFetchResponse": ("WebFetchResponse", ("title", "content", "links")),
 }
+
+MAPPING_OR_MODEL: Final[frozenset[str]] = frozenset({"Options"})
+"""Structs that the official request models declare as `Mapping[str, Any] | Model`: a dict
+given for such a request field (`CreateRequest(parameters={...})`) stays that dict."""

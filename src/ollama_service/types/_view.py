@@ -12,6 +12,7 @@ import copy
 import dataclasses
 import datetime
 import difflib
+import keyword
 import types
 import typing
 from collections.abc import Mapping
@@ -42,12 +43,17 @@ NO_FIELD: Final = "\0"
 """What `python_name` returns for a key that names no field (no struct has such a field)."""
 
 _VIEW_TABLE: dict[str, tuple[str, tuple[str, ...]]] = {}
+_MAPPING_TYPES: set[str] = set()
 _CONTAINERS: Final = (dict, list, tuple, str)
 
 
-def register_view_table(table: Mapping[str, tuple[str, tuple[str, ...]]]) -> None:
-    """Install the official names and orders (`_official.OFFICIAL_VIEW`)."""
+def register_view_table(
+    table: Mapping[str, tuple[str, tuple[str, ...]]], mapping_types: frozenset[str] = frozenset()
+) -> None:
+    """Install the official names and orders (`_official.OFFICIAL_VIEW`), and the structs
+    that request fields keep as the dict they were given (`_official.MAPPING_OR_MODEL`)."""
     _VIEW_TABLE.update(table)
+    _MAPPING_TYPES.update(mapping_types)
 
 
 def is_set(value: object) -> bool:
@@ -73,11 +79,13 @@ class FieldInfo:
 class _Plan:
     names: dict[str, str]
     encode: dict[str, str]
+    dump_keys: dict[str, str]
     view: tuple[tuple[str, str], ...]
     extras: tuple[str, ...]
     class_name: str
     coerce: dict[str, Any]
     unset: frozenset[str]
+    keep_mappings: frozenset[str]
     forbid_unknown: bool
     fields: tuple[msgspec.structs.FieldInfo, ...]
 
@@ -109,6 +117,13 @@ def _needs_conversion(tp: Any) -> bool:
     return any(_needs_conversion(arg) for arg in typing.get_args(tp))
 
 
+def _struct_names(tp: Any) -> set[str]:
+    """The names of the Struct classes in a (union) type."""
+    if isinstance(tp, type):
+        return {tp.__name__} if issubclass(tp, msgspec.Struct) else set()
+    return {name for arg in typing.get_args(tp) for name in _struct_names(arg)}
+
+
 def _build_plan(cls: type) -> _Plan:
     fields = msgspec.structs.fields(cast("type[msgspec.Struct]", cls))
     py_names = [f.name for f in fields]
@@ -130,11 +145,19 @@ def _build_plan(cls: type) -> _Plan:
     return _Plan(
         names=names,
         encode={f.name: f.encode_name for f in fields},
+        dump_keys={
+            f.name: f.encode_name
+            for f in fields
+            if keyword.iskeyword(f.encode_name) and f.name == f"{f.encode_name}_"
+        },
         view=view,
         extras=tuple(n for n in py_names if n not in shown),
         class_name=class_name,
         coerce={f.name: f.type for f in fields if _needs_conversion(f.type)},
         unset=unset,
+        keep_mappings=frozenset(
+            f.name for f in fields if f.name in unset and _struct_names(f.type) & _MAPPING_TYPES
+        ),
         forbid_unknown=bool(unset),
         fields=fields,
     )
@@ -202,6 +225,11 @@ def prepare_kwargs(cls: type, kwargs: dict[str, Any]) -> dict[str, Any]:
                 )
             continue
         if value is None and name in plan.unset:
+            continue
+        if name in plan.keep_mappings and type(value) is dict:
+            # The official request models take `Mapping | Options` and keep the mapping: its
+            # keys are sent as they are (newer servers know options we do not).
+            out[name] = {k: v for k, v in _as_dict(cast(object, value)).items() if v is not None}
             continue
         if name in plan.coerce and _convertible(value):
             try:
@@ -294,7 +322,7 @@ def dump(
             continue
         if exclude_defaults and value == plan.default(name):
             continue
-        key = plan.encode[name] if by_alias else label
+        key = plan.encode[name] if by_alias else plan.dump_keys.get(label, label)
         out[key] = _dump_value(value, json_mode, by_alias, exclude_none, exclude_defaults)
     return out
 

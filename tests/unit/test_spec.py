@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 import yaml
 from jsonschema import Draft202012Validator
+from openapi_schema_validator import OAS31Validator
 from openapi_spec_validator import validate
 from referencing import Registry
 from referencing.jsonschema import DRAFT202012
@@ -294,20 +295,25 @@ def _walk(node: Any, path: str = "") -> Iterator[tuple[str, Any]]:
 REGISTRY: Registry = Registry().with_resource(SPEC_URI, DRAFT202012.create_resource(SPEC))
 
 
-def _validator(schema_name: str) -> Any:
-    """A plain Draft 2020-12 validator (OpenAPI 3.1's dialect): no extension of ours."""
-    return Draft202012Validator(
-        {"$ref": f"{SPEC_URI}{SCHEMA_PREFIX}{schema_name}"},
-        registry=REGISTRY,
-        format_checker=Draft202012Validator.FORMAT_CHECKER,
-    )
+# Standard validators that know none of our extensions: jsonschema's Draft 2020-12 and the
+# OpenAPI 3.1 schema dialect on top of it (openapi-schema-validator). Both must agree.
+VALIDATORS: tuple[Any, ...] = (Draft202012Validator, OAS31Validator)
 
 
 def _errors(schema_name: str, instance: Any) -> list[str]:
-    return [
-        f"{'/'.join(map(str, e.absolute_path)) or '<root>'}: {e.message}"
-        for e in _validator(schema_name).iter_errors(instance)
-    ]
+    """Every error any plain validator finds, as `path: message` (empty: the body is valid)."""
+    errors: list[str] = []
+    for cls in VALIDATORS:
+        validator = cls(
+            {"$ref": f"{SPEC_URI}{SCHEMA_PREFIX}{schema_name}"},
+            registry=REGISTRY,
+            format_checker=cls.FORMAT_CHECKER,
+        )
+        errors += [
+            f"{cls.__name__}: {'/'.join(map(str, e.absolute_path)) or '<root>'}: {e.message}"
+            for e in validator.iter_errors(instance)
+        ]
+    return errors
 
 
 def _endpoint_params() -> list[Any]:

@@ -6,8 +6,9 @@ absent; `openapi/examples/` holds the project's own bodies of older and newer se
 `tests/unit/test_spec.py` validates the same way. `openapi/shared-examples.yaml` maps each file
 to its operation, kind and schema, and is the one list of the bodies that do not validate.
 
-"Plain" means jsonschema's Draft 2020-12 validator (the dialect of OpenAPI 3.1) resolving
-`#/components/schemas/...` in the spec, with no extension of ours: what any user's validator does.
+"Plain" means standard validators with no extension of ours, resolving `#/components/schemas/...`
+in the spec: jsonschema's Draft 2020-12 validator and openapi-schema-validator's OpenAPI 3.1
+dialect (2020-12 plus the OpenAPI vocabulary). What any user's validator does.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from typing import Any
 import pytest
 import yaml
 from jsonschema import Draft202012Validator
+from openapi_schema_validator import OAS31Validator
 from referencing import Registry
 from referencing.jsonschema import DRAFT202012
 
@@ -43,15 +45,19 @@ OPERATIONS: dict[str, dict[str, Any]] = {
 
 
 def _errors(schema: str, instance: Any) -> list[str]:
-    validator = Draft202012Validator(
-        {"$ref": f"{SPEC_URI}#/components/schemas/{schema}"},
-        registry=REGISTRY,
-        format_checker=Draft202012Validator.FORMAT_CHECKER,
-    )
-    return [
-        f"{'/'.join(map(str, e.absolute_path)) or '<root>'}: {e.message}"
-        for e in validator.iter_errors(instance)
-    ]
+    """Every error jsonschema's Draft 2020-12 or the OpenAPI 3.1 dialect finds in `instance`."""
+    errors: list[str] = []
+    for cls in (Draft202012Validator, OAS31Validator):
+        validator = cls(
+            {"$ref": f"{SPEC_URI}#/components/schemas/{schema}"},
+            registry=REGISTRY,
+            format_checker=cls.FORMAT_CHECKER,
+        )
+        errors += [
+            f"{cls.__name__}: {'/'.join(map(str, e.absolute_path)) or '<root>'}: {e.message}"
+            for e in validator.iter_errors(instance)
+        ]
+    return errors
 
 
 def _rule(name: str) -> dict[str, Any]:

@@ -761,6 +761,33 @@ async def test_create_blob_skips_the_upload_when_present(
     assert not upload.called
 
 
+@pytest.mark.parametrize("head_status", [405, 500, 501, 403])
+async def test_create_blob_uploads_when_head_gets_another_answer(
+    router: respx.MockRouter, client: AsyncClient, head_status: int
+) -> None:
+    """HEAD is only an optimisation: any answer but 200/404/busy means "upload", without
+    repeating the HEAD."""
+    path = f"/api/blobs/{BLOB_DIGEST}"
+    head = router.head(path).respond(head_status)
+    upload = router.post(path).respond(201)
+    assert await client.create_blob(BLOB) == BLOB_DIGEST
+    assert head.call_count == 1
+    assert upload.calls.last.request.content == BLOB
+
+
+async def test_create_blob_head_busy_is_an_error(
+    router: respx.MockRouter, client: AsyncClient
+) -> None:
+    """A busy server (503, retried) fails the call: it would not take the upload either."""
+    path = f"/api/blobs/{BLOB_DIGEST}"
+    router.head(path).respond(503, json={"error": "busy"})
+    upload = router.post(path).respond(201)
+    with pytest.raises(OllamaResponseError) as info:
+        await client.with_options(max_retries=0).create_blob(BLOB)
+    assert info.value.status_code == 503
+    assert not upload.called
+
+
 async def test_create_blob_upload_error(router: respx.MockRouter, client: AsyncClient) -> None:
     """A digest mismatch from the server surfaces as a 400 with its message."""
     path = f"/api/blobs/{BLOB_DIGEST}"

@@ -1195,7 +1195,8 @@ class Client:
     def create_blob(self, path: str | os.PathLike[str] | bytes) -> str:
         """Upload a file (or bytes) as a blob, unless the server has it already.
 
-        The file is hashed, checked with HEAD, and streamed in chunks only when missing.
+        The file is hashed, checked with HEAD, and streamed in chunks only when missing (or
+        when the HEAD gets an answer other than 200, 404 or "busy").
 
         Args:
             path: A file path, or the blob's bytes.
@@ -1221,7 +1222,15 @@ class Client:
             def upload() -> Upload:
                 return iter_file(file)
 
-        if not self.blob_exists(digest):
+        try:
+            present = self.blob_exists(digest)
+        except OllamaResponseError as exc:
+            if exc.status_code in (429, 503):
+                raise
+            # HEAD only saves an upload: a server or proxy that answers it with anything but
+            # 200 or 404 (405, 500, ...) gets the upload, whose own answer is what counts.
+            present = False
+        if not present:
             self._plain(
                 CREATE_BLOB, path=blob_path(digest), upload=upload, keyed={"digest": digest}
             )

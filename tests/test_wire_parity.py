@@ -2,8 +2,9 @@
 same JSON on the wire.
 
 Each case is made once with `ollama.Client` and once with our `Client`, both on an
-`httpx.MockTransport` that records the request; method, path and the decoded JSON body must be
-equal. (Key order may differ; JSON objects are unordered.)
+`httpx.MockTransport` that records the request; method, URL (ollama.com for the web calls),
+`Authorization` header and the decoded JSON body must be equal. (Key order may differ; JSON
+objects are unordered.)
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import ollama_service
 
 ollama = pytest.importorskip("ollama", reason="the official library is a dev dependency")
 
-Sent = tuple[str, str, Any]
+Sent = tuple[str, str, str | None, Any]
 
 
 def _reply(request: httpx.Request) -> httpx.Response:
@@ -40,6 +41,8 @@ def _reply(request: httpx.Request) -> httpx.Response:
         "/api/pull": {"status": "success"},
         "/api/push": {"status": "success"},
         "/api/create": {"status": "success"},
+        "/api/web_search": {"results": [{"title": "t", "url": "u", "content": "c"}]},
+        "/api/web_fetch": {"title": "t", "content": "c", "links": ["l"]},
     }
     if path in replies:
         return httpx.Response(200, json=replies[path])
@@ -49,7 +52,8 @@ def _reply(request: httpx.Request) -> httpx.Response:
 def _recording(sent: list[Sent]) -> httpx.MockTransport:
     def handler(request: httpx.Request) -> httpx.Response:
         body = json.loads(request.content) if request.content else None
-        sent.append((request.method, request.url.path, body))
+        auth = request.headers.get("authorization")
+        sent.append((request.method, str(request.url), auth, body))
         return _reply(request)
 
     return httpx.MockTransport(handler)
@@ -131,6 +135,13 @@ CASES: list[tuple[str, tuple[Any, ...], dict[str, Any]]] = [
     ("delete", ("m",), {}),
     ("list", (), {}),
     ("ps", (), {}),
+    # The experimental image generation arguments.
+    ("generate", ("x/flux", "a cat"), {"width": 512, "height": 256, "steps": 4}),
+    ("generate", ("x/flux", "a cat"), {"width": 1024, "options": {"seed": 7}}),
+    # ollama.com (the key comes from OLLAMA_API_KEY, set by the test).
+    ("web_search", ("what is ollama",), {}),
+    ("web_search", ("what is ollama",), {"max_results": 7}),
+    ("web_fetch", ("https://ollama.com",), {}),
 ]
 
 
@@ -145,7 +156,10 @@ def _sent_by(make: Callable[[httpx.MockTransport], Any], name: str, args: Any, k
 @pytest.mark.parametrize(
     ("name", "args", "kwargs"), CASES, ids=[f"{i}-{case[0]}" for i, case in enumerate(CASES)]
 )
-def test_same_json_on_the_wire(name: str, args: Any, kwargs: Any) -> None:
+def test_same_json_on_the_wire(
+    name: str, args: Any, kwargs: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OLLAMA_API_KEY", "test-key")
     official = _sent_by(
         lambda transport: ollama.Client(host="http://h:1", transport=transport), name, args, kwargs
     )
@@ -160,19 +174,49 @@ def test_same_json_on_the_wire(name: str, args: Any, kwargs: Any) -> None:
     assert ours == official
 
 
+@pytest.mark.parametrize(
+    ("name", "args"),
+    [("web_search", ("ollama",)), ("web_fetch", ("https://ollama.com",))],
+    ids=["web_search", "web_fetch"],
+)
+def test_web_calls_with_an_explicit_authorization_header(
+    name: str, args: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A header given to the client wins over OLLAMA_API_KEY, in both libraries."""
+    monkeypatch.setenv("OLLAMA_API_KEY", "from-env")
+    headers = {"Authorization": "Bearer explicit"}
+    official = _sent_by(
+        lambda transport: ollama.Client(host="http://h:1", transport=transport, headers=headers),
+        name,
+        args,
+        {},
+    )
+    ours = _sent_by(
+        lambda transport: ollama_service.Client(
+            "http://h:1", headers=headers, http_client=httpx.Client(transport=transport)
+        ),
+        name,
+        args,
+        {},
+    )
+    assert ours == official
+    assert official[2] == "Bearer explicit"
+
+
 def test_a_parameter_with_a_default_is_not_required() -> None:
-    """The one deliberate difference: for a function used as a tool, the official library lists
-    every parameter without `Optional` as required, defaults included; we leave out those with a
-    default, which is what JSON Schema's `required` means."""
+    """A deliberate difference: for a function used as a tool, the official library lists every
+    parameter without `Optional` as required, defaults included; we leave out those with a
+    default, which is what JSON Schema's `required` means. (The other two, `enum` for
+    `Literal`/`Enum` and no `*args`/`**kwargs`, are in tests/unit/test_official_conversions.py.)"""
     args = ("m", [{"role": "user", "content": "hi"}])
     kwargs = {"tools": [get_forecast]}
-    _, _, official = _sent_by(
+    *_, official = _sent_by(
         lambda transport: ollama.Client(host="http://h:1", transport=transport),
         "chat",
         args,
         kwargs,
     )
-    _, _, ours = _sent_by(
+    *_, ours = _sent_by(
         lambda transport: ollama_service.Client(
             "http://h:1", http_client=httpx.Client(transport=transport)
         ),

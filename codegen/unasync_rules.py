@@ -3,7 +3,7 @@
 unasync already drops `async`/`await` and renames `__aenter__`, `__aiter__`, `AsyncIterator`
 and friends; this table adds only what it cannot guess. Every entry must be used by some
 source file (the generator checks), so stale rules cannot pile up. Anything a token rename
-cannot express belongs in `src/ollama_service/_compat.py`, never here.
+cannot express belongs in `src/ollama_service/_twins.py`, never here.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ REPLACEMENTS: Final[dict[str, str]] = {
     "aiter_bytes": "iter_bytes",
     "aiter_raw": "iter_raw",
     "aclose": "close",
-    # The shim's twins (see src/ollama_service/_compat.py) and the retry layer's tenacity loop.
+    # The sync/async twins (see src/ollama_service/_twins.py) and the retry loop (_retry_loop).
     "async_iter_file": "iter_file",
     "async_file_digest": "file_digest",
     "async_http_transport": "http_transport",
@@ -67,7 +67,7 @@ DOC_REWRITES: Final[tuple[tuple[str, str], ...]] = (
     (
         r"This file is the source of `\w+` too: `nox -s generate` derives `_sync/([\w./]+)` from it"
         r"\s+with unasync, so write nothing here that a token rename cannot turn into blocking code"
-        r" \(the\s+exceptions live in `ollama_service\._compat`\)\.",
+        r" \(the\s+exceptions live in `ollama_service\._twins`\)\.",
         r"Generated from `_async/\1` by unasync (`nox -s generate`): edit that file, not this one.",
     ),
     # What only an event loop needs.

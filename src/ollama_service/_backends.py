@@ -181,7 +181,7 @@ def _is_ip(host: str, version: int) -> bool:
 
 
 def _ssl_context(kwargs: Mapping[str, Any]) -> Any:
-    from ._pool import default_ssl_context
+    from ._http_config import default_ssl_context
 
     verify = kwargs.get("verify", True)
     cert = kwargs.get("cert")

@@ -61,7 +61,7 @@ POOL_TIMEOUT: Final = 30.0
 # is enough; the public `max_connections` names the steady-state size.
 DEFAULT_MAX_CONNECTIONS: Final = 5
 # Connections allowed open at once per `max_connections`, so short bursts do not
-# wait on the pool (all may stay alive; see `_pool.build_limits`).
+# wait on the pool (all may stay alive; see `_http_config.build_limits`).
 TOTAL_CONNECTIONS_FACTOR: Final = 2
 # Long enough to reuse a connection across a chat turn, short enough not to
 # hold sockets a restarted server has forgotten.

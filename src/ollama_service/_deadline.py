@@ -5,7 +5,7 @@ trickles bytes, or answers each retry just in time, can hold a call for ever. A 
 bounds the whole call: connect, send and read of a whole reply (retries and their backoff
 included), or the time to a stream's first item.
 
-The async client enforces it with a cancel scope (`_compat.async_deadline`), which interrupts
+The async client enforces it with a cancel scope (`_twins.async_deadline`), which interrupts
 any await. Blocking code cannot be interrupted, so the sync client caps every bound it hands
 to httpx at the time left (`cap_timeout`), checks the clock after every chunk it reads, and
 shortens retry backoffs to the time left. The expiry of the call in progress is kept in a

@@ -12,7 +12,8 @@ from typing import Any, TypeVar
 
 import msgspec
 
-from ollama_service._errors import JSON_DECODE_FAILURES, OllamaDecodeError
+from ollama_service._error_builders import JSON_DECODE_FAILURES
+from ollama_service._errors import OllamaDecodeError
 from ollama_service._ndjson import decode_line
 
 __all__ = ["decode_body", "decode_item", "repair_tool_arguments"]

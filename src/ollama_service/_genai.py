@@ -19,7 +19,8 @@ from typing import Any, Final, cast
 
 import msgspec
 
-from ollama_service._errors import OllamaResponseError, OllamaServiceError, redact_url
+from ollama_service._errors import OllamaResponseError, OllamaServiceError
+from ollama_service._redact import redact_url
 from ollama_service.types._base import Operation
 
 __all__ = [

@@ -29,7 +29,7 @@ from collections.abc import Mapping, MutableMapping
 from typing import TYPE_CHECKING, Any, cast
 
 from ._constants import LOGGER_NAME
-from ._errors import redact_url
+from ._redact import redact_url
 
 if TYPE_CHECKING:
     import structlog

@@ -18,14 +18,14 @@ from typing import Final, TypeVar
 import msgspec
 
 from ._constants import MAX_LINE_BYTES
-from ._errors import (
+from ._error_builders import (
     JSON_DECODE_FAILURES,
-    OllamaRequestError,
     decode_error,
     error_text,
     line_too_long_error,
     stream_error,
 )
+from ._errors import OllamaRequestError
 
 __all__ = ["ERROR_KEY", "LineSplitter", "decode_line", "is_terminal", "split_lines"]
 

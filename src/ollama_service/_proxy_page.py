@@ -17,7 +17,7 @@ import re
 from http import HTTPStatus
 from typing import Final
 
-from ._sanitize import escape_controls
+from ._redact import escape_controls
 
 __all__ = ["PROXY_SUFFIX", "is_router_text", "looks_like_html", "summarize_error_page"]
 

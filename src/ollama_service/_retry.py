@@ -1,4 +1,4 @@
-"""When to retry, how long to wait, and the tenacity objects both clients loop over.
+"""The retry policy: when to retry and how long to wait.
 
 The policy is conservative because Ollama's work is expensive: a retried
 generation runs the model again. So we retry only what cannot have done work,
@@ -14,25 +14,21 @@ or what is safe to repeat:
   a call past its total deadline.
 
 A ``Retry-After`` is honoured exactly, and one above the cap means "give up".
-The decisions are pure functions, tested with tables; ``retrying`` and
-``async_retrying`` only wire them into tenacity.
+The decisions are pure functions, tested with tables, and this module never
+imports tenacity: ``_retry_loop`` runs the loops, and ``_tenacity`` (which depends
+on this policy, never the reverse) adapts the policy to tenacity's hooks.
 """
 
 from __future__ import annotations
 
-import contextlib
 import math
 import random
 import re
-import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
-from typing import TYPE_CHECKING, Final
-
-if TYPE_CHECKING:
-    import tenacity
+from typing import Final
 
 from ._constants import (
     DEFAULT_MAX_ATTEMPTS,
@@ -43,7 +39,6 @@ from ._constants import (
     RETRY_MIN_BACKOFF,
     RETRYABLE_STATUSES,
 )
-from ._deadline import current as current_deadline, remaining
 from ._errors import (
     OllamaConnectionError,
     OllamaRequestError,
@@ -55,12 +50,10 @@ from ._errors import (
 __all__ = [
     "OnRetry",
     "RetryPolicy",
-    "async_retrying",
     "backoff_delay",
     "is_retryable_status",
     "parse_retry_after",
-    "release_frames",
-    "retrying",
+    "retry_policies",
     "should_retry",
 ]
 
@@ -263,127 +256,6 @@ class RetryPolicy:
             A new, validated policy.
         """
         return replace(self, max_attempts=max_attempts)
-
-
-# Modules whose finished frames a failure of ours may pass through; the caller's own frames
-# (an exception they were handling is our failure's `__context__`) are never touched.
-_OWN_FRAMES: Final = (
-    "ollama_service",
-    "httpx",
-    "httpcore",
-    "h11",
-    "h2",
-    "anyio",
-    "sniffio",
-    "tenacity",
-    "asyncio",
-    "concurrent",
-    "contextlib",
-    "socket",
-    "ssl",
-    "selectors",
-)
-
-
-def release_frames(exc: BaseException) -> None:
-    """Clear the local variables of the finished frames a failure passed through.
-
-    A failure that was retried is kept (tenacity replays it, stores it in its state, chains
-    it), and an exception's traceback holds the frames it passed through, whose locals hold
-    the exception and the retry state again: reference cycles, which keep the attempts'
-    sockets and upload files open until the garbage collector runs, or for ever with it
-    off. Tracebacks still print in full; only the variables of finished frames of this
-    package and its transport are dropped (running frames and the caller's are kept).
-
-    Args:
-        exc: The exception about to leave the client; its causes and contexts are cleared
-            too.
-    """
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        tb = current.__traceback__
-        while tb is not None:
-            frame = tb.tb_frame
-            module = str(frame.f_globals.get("__name__", ""))
-            if module.partition(".")[0] in _OWN_FRAMES:
-                # A frame still running (our caller's) raises, and is kept.
-                with contextlib.suppress(RuntimeError):
-                    frame.clear()
-            tb = tb.tb_next
-        current = current.__cause__ or current.__context__
-
-
-def _sleep_within_deadline(seconds: float) -> None:
-    """`time.sleep`, cut to the time left before the current call's deadline."""
-    expires = current_deadline()
-    time.sleep(seconds if expires is None else min(seconds, remaining(expires)))
-
-
-# --- tenacity ------------------------------------------------------------------
-# The wiring lives in `_tenacity`, imported on the first retry: the first attempt of every call
-# runs without tenacity, so most processes never import it (or the asyncio it pulls in).
-
-
-def retrying(
-    policy: RetryPolicy,
-    *,
-    idempotent: bool,
-    on_retry: OnRetry | None = None,
-    sleep: Callable[[float], None] = _sleep_within_deadline,
-    rand: Callable[[], float] = random.random,
-) -> tenacity.Retrying:
-    """A tenacity loop applying ``policy`` to a blocking call.
-
-    Use as ``for attempt in retrying(...): with attempt: ...``. The last
-    exception is re-raised as is (not wrapped in ``RetryError``), with
-    ``.attempts`` set to the number of attempts made.
-
-    Args:
-        policy: Attempt count and backoff bounds.
-        idempotent: Whether repeating the request is harmless.
-        on_retry: Called before each sleep with (attempt, exception, delay).
-        sleep: How to wait; tests pass a recorder so nothing really sleeps.
-        rand: Jitter source; tests pass a constant.
-
-    Returns:
-        A fresh ``tenacity.Retrying``.
-    """
-    from ._tenacity import build_retrying
-
-    return build_retrying(policy, idempotent=idempotent, on_retry=on_retry, sleep=sleep, rand=rand)
-
-
-def async_retrying(
-    policy: RetryPolicy,
-    *,
-    idempotent: bool,
-    on_retry: OnRetry | None = None,
-    sleep: Callable[[float], Awaitable[None]] | None = None,
-    rand: Callable[[], float] = random.random,
-) -> tenacity.AsyncRetrying:
-    """A tenacity loop applying ``policy`` to an async call.
-
-    Use as ``async for attempt in async_retrying(...): with attempt: ...``.
-    Same behaviour as ``retrying``.
-
-    Args:
-        policy: Attempt count and backoff bounds.
-        idempotent: Whether repeating the request is harmless.
-        on_retry: Called before each sleep with (attempt, exception, delay).
-        sleep: How to wait; None keeps tenacity's own async sleep. Tests pass
-            a recorder so nothing really sleeps.
-        rand: Jitter source; tests pass a constant.
-
-    Returns:
-        A fresh ``tenacity.AsyncRetrying``.
-    """
-    from ._tenacity import build_async_retrying
-
-    return build_async_retrying(
-        policy, idempotent=idempotent, on_retry=on_retry, sleep=sleep, rand=rand
-    )
 
 
 def retry_policies(

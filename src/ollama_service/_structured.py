@@ -6,7 +6,7 @@ from typing import TypeVar
 
 import msgspec
 
-from ollama_service._errors import decode_error
+from ollama_service._error_builders import decode_error
 from ollama_service.types import ChatResponse, GenerateResponse
 
 __all__ = ["parse_structured"]

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import urlsplit
 
 from ollama_service import _genai as g
-from ollama_service._errors import redact_url
+from ollama_service._redact import redact_url
 from ollama_service._version import __version__
 
 if TYPE_CHECKING:

@@ -1,6 +1,6 @@
 """The tenacity side of the retry policy: the objects both clients loop over.
 
-Imported on the first retry only (see `_retry.retrying`), because tenacity and the asyncio it
+Imported on the first retry only (see `_retry_loop.retrying`), because tenacity and the asyncio it
 imports are not needed by calls that succeed on their first attempt.
 """
 
@@ -112,7 +112,7 @@ def build_retrying(
     sleep: Callable[[float], None] = time.sleep,
     rand: Callable[[], float] = random.random,
 ) -> tenacity.Retrying:
-    """See `_retry.retrying`."""
+    """See `_retry_loop.retrying`."""
     kwargs = _retry_kwargs(policy, idempotent=idempotent, on_retry=on_retry, rand=rand)
     return tenacity.Retrying(sleep=sleep, **kwargs)
 
@@ -125,7 +125,7 @@ def build_async_retrying(
     sleep: Callable[[float], Awaitable[None]] | None = None,
     rand: Callable[[], float] = random.random,
 ) -> tenacity.AsyncRetrying:
-    """See `_retry.async_retrying`."""
+    """See `_retry_loop.async_retrying`."""
     kwargs = _retry_kwargs(policy, idempotent=idempotent, on_retry=on_retry, rand=rand)
     if sleep is None:
         return tenacity.AsyncRetrying(**kwargs)

@@ -14,8 +14,8 @@ import httpx
 import pytest
 
 from ollama_service import AsyncClient, OllamaRequestError, OllamaResponseError, OllamaService
-from ollama_service._compat import AsyncHTTPClient
 from ollama_service._settings import get_settings, load_settings
+from ollama_service._twins import AsyncHTTPClient
 from ollama_service.testing import FakeOllamaServer
 
 pytestmark = pytest.mark.anyio

@@ -16,8 +16,8 @@ import httpx
 import pytest
 
 from ollama_service import Client, OllamaRequestError, OllamaResponseError, SyncOllamaService
-from ollama_service._compat import HTTPClient
 from ollama_service._settings import get_settings, load_settings
+from ollama_service._twins import HTTPClient
 from ollama_service.testing import FakeOllamaServer
 
 HEADER = "x-ollama-model"

@@ -10,7 +10,8 @@ from email.utils import format_datetime
 import pytest
 
 from ollama_service import OllamaServerBusyError
-from ollama_service._retry import RetryPolicy, backoff_delay, parse_retry_after, retrying
+from ollama_service._retry import RetryPolicy, backoff_delay, parse_retry_after
+from ollama_service._retry_loop import retrying
 
 NOW = datetime(2025, 11, 25, 9, 0, 0, tzinfo=timezone.utc)
 

@@ -20,15 +20,12 @@ from ollama_service._deadline import (
     expiry,
     remaining,
 )
-from ollama_service._errors import (
-    OllamaRequestError,
-    OllamaServiceError,
-    OllamaTimeoutError,
-    deadline_error,
-)
+from ollama_service._error_builders import deadline_error
+from ollama_service._errors import OllamaRequestError, OllamaServiceError, OllamaTimeoutError
 from ollama_service._host import split_credentials
-from ollama_service._pool import check_deadline
-from ollama_service._retry import release_frames, should_retry
+from ollama_service._http_config import check_deadline
+from ollama_service._retry import should_retry
+from ollama_service._retry_loop import release_frames
 
 
 def test_expiry_and_remaining() -> None:

@@ -12,6 +12,17 @@ import msgspec
 import pytest
 
 from ollama_service._constants import ERROR_SNIPPET_CHARS
+from ollama_service._error_builders import (
+    decode_error,
+    line_too_long_error,
+    stream_error,
+    truncated_stream_error,
+)
+from ollama_service._error_mapping import (
+    error_from_response,
+    map_transport_errors,
+    translate_transport_error,
+)
 from ollama_service._errors import (
     CONNECTION_ERROR_MESSAGE,
     OllamaConnectionError,
@@ -27,15 +38,8 @@ from ollama_service._errors import (
     OllamaTimeoutError,
     RequestError,
     ResponseError,
-    decode_error,
-    error_from_response,
-    line_too_long_error,
-    map_transport_errors,
-    redact_url,
-    stream_error,
-    translate_transport_error,
-    truncated_stream_error,
 )
+from ollama_service._redact import redact_url
 
 URL = "http://127.0.0.1:11434"
 

@@ -15,8 +15,8 @@ import structlog
 from ollama_service import _logging
 from ollama_service._constants import LOGGER_NAME
 from ollama_service._errors import OllamaConnectionError, OllamaServerBusyError
+from ollama_service._http_config import build_headers
 from ollama_service._logging import get_logger, log_request, log_retry, log_stream_end
-from ollama_service._pool import build_headers
 
 
 def _run_isolated(code: str) -> subprocess.CompletedProcess[str]:

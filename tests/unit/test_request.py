@@ -28,7 +28,6 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings, strategies as st
 from msgspec import UNSET
 
-from ollama_service._compat import file_digest
 from ollama_service._decode import decode_item, repair_tool_arguments
 from ollama_service._errors import OllamaDecodeError, OllamaRequestError, OllamaStreamError
 from ollama_service._request import (
@@ -54,6 +53,7 @@ from ollama_service._request import (
     unset_if_none,
 )
 from ollama_service._structured import parse_structured
+from ollama_service._twins import file_digest
 from ollama_service.types import (
     ChatRequest,
     ChatResponse,

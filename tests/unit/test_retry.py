@@ -29,13 +29,12 @@ from ollama_service._errors import (
 )
 from ollama_service._retry import (
     RetryPolicy,
-    async_retrying,
     backoff_delay,
     is_retryable_status,
     parse_retry_after,
-    retrying,
     should_retry,
 )
+from ollama_service._retry_loop import async_retrying, retrying
 
 NOW = datetime(2025, 1, 1, 12, 0, 0, tzinfo=timezone.utc)
 

@@ -4,15 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from ollama_service._errors import (
-    OllamaDecodeError,
-    OllamaResponseError,
-    decode_error,
-    error_from_response,
-    stream_error,
-)
+from ollama_service._error_builders import decode_error, stream_error
+from ollama_service._error_mapping import error_from_response
+from ollama_service._errors import OllamaDecodeError, OllamaResponseError
 from ollama_service._proxy_page import summarize_error_page
-from ollama_service._sanitize import escape_controls
+from ollama_service._redact import escape_controls
 
 ESCAPES = [
     pytest.param("plain text", "plain text", id="plain"),

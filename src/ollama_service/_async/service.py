@@ -19,8 +19,8 @@ from ollama_service._errors import (
     OllamaRequestError,
     OllamaServiceError,
     OllamaStreamError,
-    redact_url,
 )
+from ollama_service._redact import redact_url
 from ollama_service._request import (
     CHAT_KWARGS,
     EMBED_KWARGS,

@@ -17,19 +17,18 @@ from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar
 import httpx
 import msgspec
 
-from ollama_service._compat import async_deadline, async_release_abandoned
 from ollama_service._deadline import DeadlineExpired, expired
 from ollama_service._decode import decode_item
-from ollama_service._errors import (
+from ollama_service._error_builders import (
     JSON_DECODE_FAILURES,
-    OllamaServiceError,
-    OllamaTimeoutError,
-    map_transport_errors,
     stream_closed_error,
     truncated_stream_error,
 )
+from ollama_service._error_mapping import map_transport_errors
+from ollama_service._errors import OllamaServiceError, OllamaTimeoutError
 from ollama_service._logging import log_stream_end
 from ollama_service._ndjson import ERROR_KEY, LineSplitter, is_terminal
+from ollama_service._twins import async_deadline, async_release_abandoned
 from ollama_service.types._base import Operation
 
 if TYPE_CHECKING:

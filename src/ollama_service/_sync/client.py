@@ -20,15 +20,6 @@ import msgspec
 
 from ollama_service._affinity import affinity_key, check_affinity_header, routing_key
 from ollama_service._backends import SYNC_KIND, Backend, choose_backend, http_transport
-from ollama_service._compat import (
-    HTTPClient,
-    LoopPools,
-    Upload,
-    deadline,
-    default_transport,
-    file_digest,
-    iter_file,
-)
 from ollama_service._constants import (
     DEFAULT_AFFINITY_HEADER,
     DEFAULT_WEB_BASE_URL,
@@ -38,23 +29,20 @@ from ollama_service._constants import (
 )
 from ollama_service._deadline import DeadlineExpired, cap_timeout, expired, expiry
 from ollama_service._decode import decode_body
+from ollama_service._error_builders import (
+    content_decoding_error,
+    deadline_error,
+    response_too_large_error,
+)
+from ollama_service._error_mapping import error_from_response, map_transport_errors
 from ollama_service._errors import (
     OllamaRequestError,
     OllamaResponseError,
     OllamaServiceError,
     OllamaTimeoutError,
-    content_decoding_error,
-    deadline_error,
-    error_from_response,
-    map_transport_errors,
-    redact_url,
-    response_too_large_error,
 )
 from ollama_service._host import resolve_base_url, split_credentials
-from ollama_service._httpcore_guard import guard_pool
-from ollama_service._inflate import InflateError, TooLarge, inflater_for
-from ollama_service._logging import log_request, log_retry
-from ollama_service._pool import (
+from ollama_service._http_config import (
     build_headers,
     build_limits,
     build_timeout,
@@ -62,8 +50,11 @@ from ollama_service._pool import (
     check_max_response_bytes,
     default_ssl_context,
     headers_for_foreign_client,
-    redact_headers,
 )
+from ollama_service._httpcore_guard import guard_pool
+from ollama_service._inflate import InflateError, TooLarge, inflater_for
+from ollama_service._logging import log_request, log_retry
+from ollama_service._redact import redact_headers, redact_url
 from ollama_service._request import (
     NOT_GIVEN,
     FormatInput,
@@ -87,15 +78,19 @@ from ollama_service._request import (
     require_text,
     unset_if_none,
 )
-from ollama_service._retry import (
-    parse_retry_after,
-    release_frames,
-    retry_policies,
-    retrying,
-    should_retry,
-)
+from ollama_service._retry import parse_retry_after, retry_policies, should_retry
+from ollama_service._retry_loop import release_frames, retrying
 from ollama_service._sync.streams import Stream
 from ollama_service._telemetry import CallRecord, Telemetry, client_telemetry
+from ollama_service._twins import (
+    HTTPClient,
+    LoopPools,
+    Upload,
+    deadline,
+    default_transport,
+    file_digest,
+    iter_file,
+)
 from ollama_service.types import (
     ChatRequest,
     ChatResponse,

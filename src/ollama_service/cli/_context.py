@@ -90,7 +90,7 @@ class UploadCounter(httpx.BaseTransport):
     """
 
     def __init__(self, on_bytes: Callable[[str, int], None]) -> None:
-        from ollama_service._pool import default_ssl_context
+        from ollama_service._http_config import default_ssl_context
 
         self._inner = httpx.HTTPTransport(verify=default_ssl_context())
         self.on_bytes = on_bytes

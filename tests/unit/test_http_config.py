@@ -1,4 +1,4 @@
-"""Pool limits, timeouts and headers (ollama_service._pool)."""
+"""Pool limits, timeouts, TLS and headers (ollama_service._http_config)."""
 
 from __future__ import annotations
 
@@ -18,14 +18,14 @@ from ollama_service._constants import (
     WRITE_TIMEOUT,
 )
 from ollama_service._errors import OllamaRequestError
-from ollama_service._pool import (
+from ollama_service._http_config import (
     build_headers,
     build_limits,
     build_timeout,
     default_ssl_context,
-    redact_headers,
     user_agent,
 )
+from ollama_service._redact import redact_headers
 from ollama_service._version import __version__
 
 # --- Limits --------------------------------------------------------------------

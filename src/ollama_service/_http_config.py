@@ -1,4 +1,4 @@
-"""Connection-pool, timeout and header settings for the httpx client.
+"""The httpx client's configuration: pool limits, timeouts, TLS context and default headers.
 
 Pure builders shared by the sync and async clients, so both talk to the server
 with the same limits, bounds and headers. Inputs are validated here, before a
@@ -23,8 +23,6 @@ from ._constants import (
     JSON_CONTENT_TYPE,
     KEEPALIVE_EXPIRY,
     POOL_TIMEOUT,
-    REDACTED,
-    SENSITIVE_HEADERS,
     TOTAL_CONNECTIONS_FACTOR,
     USER_AGENT_PRODUCT,
     WRITE_TIMEOUT,
@@ -38,7 +36,6 @@ __all__ = [
     "build_timeout",
     "check_deadline",
     "check_max_response_bytes",
-    "redact_headers",
     "user_agent",
 ]
 
@@ -250,18 +247,3 @@ _HTTPX_DEFAULTS: dict[str, str] = {
     "accept": "*/*",
     "user-agent": f"python-httpx/{httpx.__version__}",
 }
-
-
-def redact_headers(headers: Mapping[str, str]) -> dict[str, str]:
-    """A copy of ``headers`` that is safe to show in reprs and logs.
-
-    Args:
-        headers: Any headers, including ``httpx.Headers``.
-
-    Returns:
-        The same names, with credential and cookie values replaced by ``***``.
-    """
-    return {
-        name: REDACTED if name.lower() in SENSITIVE_HEADERS else value
-        for name, value in headers.items()
-    }

@@ -11,7 +11,7 @@ import textwrap
 from typing import Any
 
 from codegen._headers import header
-from codegen._spec import FieldIR, OperationIR, SpecIR, StructIR
+from codegen._spec import AliasIR, FieldIR, OperationIR, SpecIR, StructIR
 
 TYPES_PACKAGE = "ollama_service.types"
 
@@ -61,15 +61,26 @@ def _annotation(f: FieldIR, is_request: bool) -> tuple[str, str | None]:
 
 def render_struct(struct: StructIR) -> str:
     # kw_only is per class in msgspec: the base's setting does not cover these fields.
-    lines = [f"class {struct.name}(BaseStruct, kw_only=True):"]
+    tag = struct.tag
+    options = "kw_only=True"
+    if tag is not None:
+        # A branch of a tagged union: msgspec writes and checks the tag (`"type": "choice"`),
+        # and picks the branch by it when decoding the union.
+        options += f", tag_field={tag.json_name!r}, tag={tag.value!r}"
+    lines = [f"class {struct.name}(BaseStruct, {options}):"]
     doc = struct.description
-    if struct.fields:
-        attrs = "\n".join(
-            f"    {f.py_name}: {_field_doc(f, struct.is_request)}" for f in struct.fields
-        )
-        doc = f"{doc}\n\nAttributes:\n{attrs}"
+    attr_lines = [f"    {f.py_name}: {_field_doc(f, struct.is_request)}" for f in struct.fields]
+    if tag is not None:
+        text = tag.description or tag.json_name
+        attr_lines.insert(0, f"    {tag.json_name}: {text} The union's tag, read-only.")
+    if attr_lines:
+        doc = f"{doc}\n\nAttributes:\n" + "\n".join(attr_lines)
     lines.append(_doc(doc, "    "))
     lines.append("")
+    if tag is not None:
+        # A class attribute, so `answer.type` reads it as the official models' field does.
+        literal = f"Literal[{tag.value!r}]"
+        lines.append(f"    {tag.json_name}: ClassVar[{literal}] = {tag.value!r}")
     for attr, target in struct.nested:
         if _shadows_a_field_type(struct, attr):
             continue  # declared after the class (see render_models)
@@ -115,33 +126,44 @@ def _shadows_a_field_type(struct: StructIR, attr: str) -> bool:
     return any(attr in re.findall(r"\w+", f.type_expr) for f in struct.fields)
 
 
-def _definition_order(structs: list[StructIR]) -> list[StructIR]:
-    """Spec order, except that a struct used as a default factory is defined before its user.
+def _definition_order(structs: list[StructIR], aliases: list[AliasIR]) -> list[StructIR | AliasIR]:
+    """Spec order, except that what a default factory names is defined before its user.
 
     Annotations are lazy (`from __future__ import annotations`), but `default_factory=X` is
-    evaluated when the class body runs.
+    evaluated when the class body runs, and so is a union alias (`A: TypeAlias = B | C`). So a
+    struct used as a factory comes first, and an alias a factory names (`dict[str, Answer]`)
+    comes after its member structs and before that user; other aliases stay at the end.
     """
-    by_name = {s.name: s for s in structs}
-    done: dict[str, StructIR] = {}
+    by_name: dict[str, StructIR | AliasIR] = {s.name: s for s in structs}
+    by_name.update({a.name: a for a in aliases})
+    done: dict[str, StructIR | AliasIR] = {}
 
-    def visit(struct: StructIR, path: tuple[str, ...]) -> None:
-        if struct.name in done:
+    def depends_on(item: StructIR | AliasIR) -> list[str]:
+        if isinstance(item, AliasIR):
+            return re.findall(r"\w+", item.type_expr)
+        return [
+            name
+            for f in item.fields
+            if f.zero
+            and f.zero.startswith("msgspec.field(default_factory=")
+            and "lambda" not in f.zero
+            for name in re.findall(r"\w+", f.type_expr)
+        ]
+
+    def visit(item: StructIR | AliasIR, path: tuple[str, ...]) -> None:
+        if item.name in done:
             return
-        if struct.name in path:
-            raise ValueError(f"default factories form a cycle: {' -> '.join((*path, struct.name))}")
-        for f in struct.fields:
-            if (
-                f.zero
-                and f.zero.startswith("msgspec.field(default_factory=")
-                and "lambda" not in f.zero
-            ):
-                for name in re.findall(r"\w+", f.type_expr):
-                    if name in by_name and name != struct.name:
-                        visit(by_name[name], (*path, struct.name))
-        done[struct.name] = struct
+        if item.name in path:
+            raise ValueError(f"default factories form a cycle: {' -> '.join((*path, item.name))}")
+        for name in depends_on(item):
+            if name in by_name and name != item.name:
+                visit(by_name[name], (*path, item.name))
+        done[item.name] = item
 
     for struct in structs:
         visit(struct, ())
+    for alias in aliases:
+        done.setdefault(alias.name, alias)
     return list(done.values())
 
 
@@ -170,8 +192,12 @@ def render_models(ir: SpecIR) -> str:
         "__all__ = [" + ", ".join(repr(n) for n in names) + "]",
         "",
     ]
-    for struct in _definition_order(ir.structs):
-        parts += ["", render_struct(struct)]
+    order = _definition_order(ir.structs, ir.aliases)
+    last_struct = max((i for i, item in enumerate(order) if isinstance(item, StructIR)), default=-1)
+    for item in order[: last_struct + 1]:
+        parts += ["", render_struct(item) if isinstance(item, StructIR) else render_alias(item)]
+    # The aliases no struct needs while it is being defined stay at the end.
+    trailing = [item for item in order[last_struct + 1 :] if isinstance(item, AliasIR)]
     nested = [(s.name, attr, target) for s in ir.structs for attr, target in s.nested]
     if nested:
         parts += ["", "# The official library's nested class names (`Message.ToolCall.Function`)."]
@@ -185,11 +211,14 @@ def render_models(ir: SpecIR) -> str:
             )
             for owner, attr, target in nested
         ]
-    for alias in ir.aliases:
-        parts += ["", f"{alias.name}: TypeAlias = {alias.type_expr}"]
-        if alias.description:
-            parts.append(_doc(alias.description, ""))
+    for alias in trailing:
+        parts += ["", render_alias(alias)]
     return "\n".join(parts) + "\n"
+
+
+def render_alias(alias: AliasIR) -> str:
+    text = f"{alias.name}: TypeAlias = {alias.type_expr}"
+    return text + (f"\n{_doc(alias.description, '')}" if alias.description else "")
 
 
 def _const_name(op_id: str) -> str:

@@ -45,6 +45,15 @@ class FieldIR:
 
 
 @dataclass(frozen=True)
+class TagIR:
+    """The tag of a tagged-union branch: msgspec's `tag_field` and `tag` (`type: "choice"`)."""
+
+    json_name: str
+    value: str
+    description: str
+
+
+@dataclass(frozen=True)
 class StructIR:
     name: str
     description: str
@@ -52,6 +61,7 @@ class StructIR:
     fields: tuple[FieldIR, ...]
     client_side: bool = False
     nested: tuple[tuple[str, str], ...] = ()
+    tag: TagIR | None = None
 
 
 @dataclass(frozen=True)
@@ -131,8 +141,11 @@ def _union(parts: list[str]) -> str:
 
 
 class _TypeResolver:
-    def __init__(self, schemas: dict[str, Any]) -> None:
+    def __init__(
+        self, schemas: dict[str, Any], tagged_unions: frozenset[str] = frozenset()
+    ) -> None:
         self.schemas = schemas
+        self.tagged_unions = tagged_unions
 
     def is_struct(self, name: str) -> bool:
         schema = self.schemas[name]
@@ -150,11 +163,19 @@ class _TypeResolver:
             if name not in self.schemas:
                 raise SpecError(f"{where}: $ref to unknown schema {name!r}")
             return name, False
+        if "discriminator" in schema and where not in self.tagged_unions:
+            raise SpecError(f"{where}: a discriminated union must be a named component schema")
         for key in ("oneOf", "anyOf"):
             if key in schema:
                 members = [
                     self.resolve(s, f"{where}.{key}[{i}]") for i, s in enumerate(schema[key])
                 ]
+                structs = [t for t, _ in members if t in self.schemas and self.is_struct(t)]
+                if len(structs) > 1 and where not in self.tagged_unions:
+                    raise SpecError(
+                        f"{where}: a union of several object schemas ({', '.join(structs)}) "
+                        "needs a `discriminator` (msgspec decodes only tagged unions of structs)"
+                    )
                 nullable = any(n for _, n in members)
                 return _union([t for t, _ in members]), nullable
         if "const" in schema:
@@ -229,15 +250,22 @@ class _TypeResolver:
         return None
 
 
-def _struct(name: str, schema: dict[str, Any], resolver: _TypeResolver) -> StructIR:
+def _struct(
+    name: str, schema: dict[str, Any], resolver: _TypeResolver, tag: tuple[str, str] | None = None
+) -> StructIR:
     if schema.get("type") != "object":
         raise SpecError(f"{name}: component must be `type: object` or a oneOf union")
     is_request = schema.get("x-struct") == "request"
     required = set(schema.get("required", []))
     fields: list[FieldIR] = []
+    tag_ir: TagIR | None = None
     for json_name, raw in _obj(schema.get("properties")).items():
         where = f"{name}.{json_name}"
         prop = _obj(raw)
+        if tag is not None and json_name == tag[0]:
+            # The tag is msgspec's `tag_field`, not a field: encoded and checked by msgspec.
+            tag_ir = TagIR(json_name, tag[1], first_line(prop.get("description")))
+            continue
         if not prop and raw != {}:
             raise SpecError(f"{where}: property schema must be a mapping")
         type_expr, nullable = resolver.resolve(prop, where)
@@ -271,7 +299,7 @@ def _struct(name: str, schema: dict[str, Any], resolver: _TypeResolver) -> Struc
                 alias=_alias(prop, where),
             )
         )
-    missing = required - {f.json_name for f in fields}
+    missing = required - {f.json_name for f in fields} - ({tag_ir.json_name} if tag_ir else set())
     if missing:
         raise SpecError(f"{name}: required names without a property: {sorted(missing)}")
     return StructIR(
@@ -281,6 +309,7 @@ def _struct(name: str, schema: dict[str, Any], resolver: _TypeResolver) -> Struc
         fields=tuple(fields),
         client_side=bool(schema.get("x-client-side", False)),
         nested=_nested(name, schema, resolver),
+        tag=tag_ir,
     )
 
 
@@ -313,6 +342,71 @@ def _check_reply_default(
             f"{where}: the default of an optional reply field must be the empty value of its"
             f" type ({type_expr}), or an object for a struct; got {default!r}"
         )
+
+
+def _union_tags(schemas: dict[str, Any]) -> dict[str, tuple[str, str]]:
+    """`discriminator` on a named `oneOf`: the `(tag field, tag)` of each branch, by schema name.
+
+    Each branch is a `$ref` to an object schema whose tag property is a required string
+    `const` (or one-value `enum`), so that a plain JSON Schema validator tells the branches
+    apart as well as msgspec does; `mapping`, when given, must agree with those values.
+    """
+    tags: dict[str, tuple[str, str]] = {}
+    for name, raw in schemas.items():
+        schema = _obj(raw)
+        if "discriminator" not in schema:
+            continue
+        where = f"{name}.discriminator"
+        field_name = _obj(schema["discriminator"]).get("propertyName")
+        if not isinstance(field_name, str) or python_name(field_name) != field_name:
+            raise SpecError(f"{where}: propertyName must be a Python identifier")
+        if field_name in RESERVED_FIELD_NAMES:
+            raise SpecError(f"{where}: {field_name!r} shadows a method of the base struct")
+        members: object = schema.get("oneOf")
+        if not isinstance(members, list) or not members:
+            raise SpecError(f"{where}: a discriminator needs a `oneOf` of $refs")
+        branches: dict[str, str] = {}
+        for i, member in enumerate(cast("list[object]", members)):
+            ref = _obj(member).get("$ref")
+            if not isinstance(ref, str):
+                raise SpecError(f"{name}.oneOf[{i}]: a tagged union's branches must be $refs")
+            target = _ref_name(ref, f"{name}.oneOf[{i}]")
+            if _obj(schemas.get(target)).get("type") != "object":
+                raise SpecError(f"{name}.oneOf[{i}]: {target!r} must be an object schema")
+            value = _tag_value(target, _obj(schemas[target]), field_name)
+            if value in branches:
+                raise SpecError(f"{name}: {branches[value]} and {target} share the tag {value!r}")
+            branches[value] = target
+            if tags.get(target, (field_name, value)) != (field_name, value):
+                raise SpecError(f"{target}: two unions give it different tags")
+            tags[target] = (field_name, value)
+        mapping = _obj(schema["discriminator"]).get("mapping")
+        expected = {value: REF_PREFIX + target for value, target in branches.items()}
+        if mapping is not None and mapping != expected:
+            raise SpecError(f"{where}.mapping must map each tag to its branch: {expected}")
+    return tags
+
+
+def _tag_value(name: str, schema: dict[str, Any], field_name: str) -> str:
+    prop = _obj(_obj(schema.get("properties")).get(field_name))
+    enum: object = prop.get("enum")
+    if "const" in prop:
+        value: object = prop["const"]
+    elif isinstance(enum, list) and len(cast("list[object]", enum)) == 1:
+        value = cast("list[object]", enum)[0]
+    else:
+        raise SpecError(
+            f"{name}.{field_name}: a tagged union's branch needs its tag as a `const` "
+            "(or a one-value `enum`)"
+        )
+    if not isinstance(value, str):
+        raise SpecError(f"{name}.{field_name}: the tag must be a string, got {value!r}")
+    if field_name not in schema.get("required", []):
+        raise SpecError(
+            f"{name}.{field_name}: the tag must be required, or a validator could not tell "
+            "the union's branches apart"
+        )
+    return value
 
 
 def _nested(
@@ -410,7 +504,9 @@ def load(path: Path, *, source: str | None = None) -> SpecIR:
     text = path.read_text(encoding="utf-8")
     doc = yaml.safe_load(text)
     schemas: dict[str, Any] = doc.get("components", {}).get("schemas", {})
-    resolver = _TypeResolver(schemas)
+    tags = _union_tags(schemas)
+    tagged = frozenset(n for n, s in schemas.items() if "discriminator" in _obj(s))
+    resolver = _TypeResolver(schemas, tagged)
     ir = SpecIR(
         source=source or str(path),
         digest=sha256_text(text),
@@ -424,7 +520,7 @@ def load(path: Path, *, source: str | None = None) -> SpecIR:
             type_expr, _ = resolver.resolve(schema, name)
             ir.aliases.append(AliasIR(name, type_expr, first_line(schema.get("description"))))
         else:
-            ir.structs.append(_struct(name, schema, resolver))
+            ir.structs.append(_struct(name, schema, resolver, tags.get(name)))
     for path_key, item in _obj(doc.get("paths")).items():
         methods = _obj(item)
         for method in HTTP_METHODS:

@@ -142,6 +142,153 @@ def test_generated_mini_structs_behave(mini_outputs: dict[str, str], tmp_path: P
         sys.modules.pop("mini_models", None)
 
 
+def test_generated_tagged_unions_behave(mini_outputs: dict[str, str], tmp_path: Path) -> None:
+    """A `oneOf` with a `discriminator` is a msgspec tagged union: picked by its tag."""
+    models = _import("mini_tagged", mini_outputs["_models.py"], tmp_path)
+    try:
+        drawing = msgspec.json.decode(
+            b'{"shapes":[{"kind":"circle","r":1.5},{"kind":"square","side":2}],'
+            b'"named":{"c":{"kind":"circle"}}}',
+            type=models.Drawing,
+        )
+        circle, square = drawing.shapes
+        assert (type(circle), type(square)) == (models.Circle, models.Square)
+        assert (circle.r, square.side) == (1.5, 2.0)
+        assert type(drawing.named["c"]) is models.Circle
+        assert msgspec.json.decode(b"{}", type=models.Drawing).shapes == []
+        # The tag reads like a field (class attribute, mapping view, dumps) and is always sent.
+        assert (circle.kind, models.Square.kind, circle["kind"]) == ("circle", "square", "circle")
+        assert "kind" in circle
+        assert dict(circle) == {"kind": "circle", "r": 1.5}
+        assert drawing.model_dump()["shapes"][1] == {"kind": "square", "side": 2.0, "label": None}
+        assert msgspec.json.encode(models.Square(side=1)) == b'{"kind":"square","side":1}'
+        # Nested dicts pick their branch by the tag, as pydantic's discriminated unions do.
+        built = models.Drawing(shapes=[{"kind": "square", "side": 3, "label": None}])
+        assert built.shapes == [models.Square(side=3)]
+        assert models.Square(kind="square", side=1) == models.Square(side=1)
+        with pytest.raises(msgspec.ValidationError, match=r"Square.kind is always 'square'"):
+            models.Square(kind="circle", side=1)
+        with pytest.raises(msgspec.ValidationError, match=r"Invalid value 'hexagon'"):
+            msgspec.json.decode(b'{"shapes":[{"kind":"hexagon"}]}', type=models.Drawing)
+        with pytest.raises(msgspec.ValidationError, match="missing required field `kind`"):
+            msgspec.json.decode(b'{"shapes":[{"r":1}]}', type=models.Drawing)
+    finally:
+        sys.modules.pop("mini_tagged", None)
+
+
+_CIRCLE = {
+    "type": "object",
+    "description": "A circle.",
+    "required": ["kind"],
+    "properties": {"kind": {"type": "string", "const": "circle"}},
+}
+_SQUARE = {
+    "type": "object",
+    "description": "A square.",
+    "required": ["kind"],
+    "properties": {"kind": {"type": "string", "const": "square"}},
+}
+_TAGGED = {
+    "oneOf": [{"$ref": "#/components/schemas/Circle"}, {"$ref": "#/components/schemas/Square"}],
+    "discriminator": {"propertyName": "kind"},
+}
+
+
+def _with(schema: dict[str, Any], **changes: Any) -> dict[str, Any]:
+    return {**schema, **changes}
+
+
+@pytest.mark.parametrize(
+    ("schemas", "message"),
+    [
+        pytest.param(
+            {"Shape": _with(_TAGGED, discriminator={}), "Circle": _CIRCLE, "Square": _SQUARE},
+            r"Shape\.discriminator: propertyName must be a Python identifier",
+            id="no-property-name",
+        ),
+        pytest.param(
+            {
+                "Shape": _with(_TAGGED, oneOf=[*_TAGGED["oneOf"], {"type": "string"}]),
+                "Circle": _CIRCLE,
+                "Square": _SQUARE,
+            },
+            r"Shape\.oneOf\[2\]: a tagged union's branches must be \$refs",
+            id="inline-branch",
+        ),
+        pytest.param(
+            {
+                "Shape": _TAGGED,
+                "Circle": _with(_CIRCLE, properties={"kind": {"type": "string"}}),
+                "Square": _SQUARE,
+            },
+            r"Circle\.kind: a tagged union's branch needs its tag as a `const`",
+            id="tag-not-const",
+        ),
+        pytest.param(
+            {"Shape": _TAGGED, "Circle": _with(_CIRCLE, required=[]), "Square": _SQUARE},
+            r"Circle\.kind: the tag must be required",
+            id="tag-not-required",
+        ),
+        pytest.param(
+            {
+                "Shape": _TAGGED,
+                "Circle": _with(_CIRCLE, properties={"kind": {"const": 1}}),
+                "Square": _SQUARE,
+            },
+            r"Circle\.kind: the tag must be a string",
+            id="tag-not-a-string",
+        ),
+        pytest.param(
+            {"Shape": _TAGGED, "Circle": _CIRCLE, "Square": _CIRCLE},
+            r"Shape: Circle and Square share the tag 'circle'",
+            id="same-tag",
+        ),
+        pytest.param(
+            {
+                "Shape": _with(
+                    _TAGGED,
+                    discriminator={"propertyName": "kind", "mapping": {"circle": "#/x"}},
+                ),
+                "Circle": _CIRCLE,
+                "Square": _SQUARE,
+            },
+            r"Shape\.discriminator\.mapping must map each tag to its branch",
+            id="wrong-mapping",
+        ),
+        pytest.param(
+            {
+                "Shape": {"oneOf": _TAGGED["oneOf"]},
+                "Circle": _CIRCLE,
+                "Square": _SQUARE,
+            },
+            r"Shape: a union of several object schemas \(Circle, Square\) needs a `discriminator`",
+            id="untagged-union-of-structs",
+        ),
+        pytest.param(
+            {
+                "Holder": {
+                    "type": "object",
+                    "description": "Holds.",
+                    "properties": {"s": _TAGGED},
+                },
+                "Circle": _CIRCLE,
+                "Square": _SQUARE,
+            },
+            r"Holder\.s: a discriminated union must be a named component schema",
+            id="inline-discriminated-union",
+        ),
+    ],
+)
+def test_tagged_union_errors_name_the_place(
+    tmp_path: Path, schemas: dict[str, Any], message: str
+) -> None:
+    doc = {"openapi": "3.1.0", "info": {"title": "T", "version": "1"}, "paths": {}}
+    doc["components"] = {"schemas": schemas}
+    (tmp_path / "s.yaml").write_text(yaml.safe_dump(doc, sort_keys=False))
+    with pytest.raises(SpecError, match=message):
+        load(tmp_path / "s.yaml")
+
+
 def test_real_spec_output_is_committed() -> None:
     """What `nox -s check_generated` checks for the types: the committed files are current."""
     for rel, text in type_outputs(ROOT / SPEC, SPEC).items():

@@ -46,8 +46,12 @@ def test_every_function_reaches_the_default_client(server: FakeOllamaServer) -> 
     assert ollama_service.web_search("ollama").results
     assert ollama_service.web_fetch("https://ollama.com").title
     assert ollama_service.push("copied").status == "success"
+    questions = {"refund": {"type": "noul", "instructions": "Refund?"}}
+    assert ollama_service.systemone("llama3.2", "I was charged twice.", questions).answers
     paths = [r.path for r in server.requests]
-    assert {"/api/generate", "/api/chat", "/api/web_search", "/api/push"} <= set(paths)
+    assert {"/api/generate", "/api/chat", "/api/web_search", "/api/push", "/v1/systemone"} <= set(
+        paths
+    )
     web = [r for r in server.requests if r.path == "/api/web_search"]
     assert web[0].headers["authorization"] == "Bearer module-key"
 

@@ -29,6 +29,7 @@ __all__ = [
     "pull",
     "push",
     "show",
+    "systemone",
     "web_fetch",
     "web_search",
 ]
@@ -92,6 +93,7 @@ if TYPE_CHECKING:
     pull = _typed.pull
     push = _typed.push
     show = _typed.show
+    systemone = _typed.systemone
     web_fetch = _typed.web_fetch
     web_search = _typed.web_search
 else:
@@ -107,5 +109,6 @@ else:
     pull = _forward("pull")
     push = _forward("push")
     show = _forward("show")
+    systemone = _forward("systemone")
     web_fetch = _forward("web_fetch")
     web_search = _forward("web_search")

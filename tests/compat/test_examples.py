@@ -37,9 +37,6 @@ class Script:
     gap: str = ""
 
 
-# Gaps in ours (strict xfails; remove the entry when the gap is closed).
-_SYSTEMONE = "no systemone() (/v1/systemone)"
-
 _IMAGE = Script(stdin="image.png\n")
 _INTERNET = "needs the internet (ollama.com web search or xkcd.com)"
 
@@ -73,7 +70,7 @@ EXAMPLES: dict[str, Script] = {
     "show.py": Script(),
     "structured-outputs-image.py": _IMAGE,
     "structured-outputs.py": Script(),
-    "systemone.py": Script(gap=_SYSTEMONE),
+    "systemone.py": Script(),
     "thinking-generate.py": Script(),
     "thinking-levels.py": Script(),
     "thinking.py": Script(),
@@ -110,7 +107,7 @@ README: dict[int, tuple[str, Script]] = {
     17: ("ollama.embed(", Script()),
     18: ("ollama.embed(", Script()),
     19: ("ollama.ps()", Script()),
-    20: ("import ollama", Script(gap=_SYSTEMONE)),
+    20: ("import ollama", Script()),
     21: ("model = 'does-not-yet-exist'", Script()),
 }
 

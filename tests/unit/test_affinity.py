@@ -129,6 +129,7 @@ def test_affinity_key(fields: tuple[str, ...], source: Any, key: str | None) -> 
 EXPECTED_AFFINITY = {
     "webSearch": (),
     "webFetch": (),
+    "systemone": ("model",),
     "health": (),
     "healthHead": (),
     "version": (),

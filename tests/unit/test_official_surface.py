@@ -46,14 +46,11 @@ from ollama_service.types._official import OFFICIAL_VIEW
 
 # --- Names ---------------------------------------------------------------------------------
 
-# Official names we deliberately do not mirror (yet): System One (`/v1/systemone`) is outside
-# the native API this SDK describes.
-NOT_MIRRORED = frozenset(name for name in ollama.__all__ if name.startswith("SystemOne"))
 
-
-@pytest.mark.parametrize("name", sorted(set(ollama.__all__) - NOT_MIRRORED))
+@pytest.mark.parametrize("name", sorted(ollama.__all__))
 def test_every_official_top_level_name_exists(name: str) -> None:
     assert hasattr(ollama_service, name)
+    assert name in ollama_service.__all__
 
 
 MODULE_FUNCTIONS = [
@@ -71,6 +68,7 @@ MODULE_FUNCTIONS = [
     "ps",
     "web_search",
     "web_fetch",
+    "systemone",
 ]
 
 
@@ -129,7 +127,7 @@ def test_private_module_counterparts() -> None:
     public = [
         n
         for n, v in vars(official_types).items()
-        if isinstance(v, type) and v.__module__ == "ollama._types" and "SystemOne" not in n
+        if isinstance(v, type) and v.__module__ == "ollama._types"
     ]
     missing = [n for n in public if not hasattr(ours, n) and n not in _OFFICIAL_INTERNALS]
     assert missing == []
@@ -227,8 +225,30 @@ SHOW_JSON = {
 }
 PROGRESS_JSON = {"status": "pulling abc", "digest": "sha256:abc", "total": 100, "completed": 40}
 
+SYSTEMONE_JSON = {
+    "model": "nimble",
+    "answers": {
+        "team": {
+            "type": "choice",
+            "choice": "billing",
+            "probabilities": {"technical": 0.2, "billing": 0.8},
+            "confidence": 0.3,
+        },
+        "refund": {"type": "noul", "noul": 0.9},
+        "urgency": {
+            "type": "score",
+            "score": 0.25,
+            "legend": {"0": "Routine", "1": "Urgent"},
+            "probabilities": {"0": 0.75, "1": 0.25},
+            "confidence": 0.2,
+        },
+    },
+    "usage": {"input_tokens": 123, "output_tokens": 4},
+}
+
 PAIRS = [
     pytest.param(ChatResponse, ollama.ChatResponse, CHAT_JSON, id="chat"),
+    pytest.param(types.SystemOneResponse, ollama.SystemOneResponse, SYSTEMONE_JSON, id="systemone"),
     pytest.param(GenerateResponse, ollama.GenerateResponse, GENERATE_JSON, id="generate"),
     pytest.param(ShowResponse, ollama.ShowResponse, SHOW_JSON, id="show"),
     pytest.param(ProgressResponse, ollama.ProgressResponse, PROGRESS_JSON, id="progress"),
@@ -298,6 +318,8 @@ def test_mapping_view_matches_the_official_models(
 def _plain(value: Any) -> Any:
     if isinstance(value, datetime):
         return value.isoformat()
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
     return value.model_dump() if hasattr(value, "model_dump") else value
 
 
@@ -446,3 +468,67 @@ def test_request_structs_refuse_unknown_keywords() -> None:
     """Request fields would be silently lost; the message names the closest field."""
     with pytest.raises(TypeError, match="did you mean 'prompt'"):
         types.GenerateRequest(model="m", promt="x")
+
+
+# --- System One: tagged unions as the official discriminated unions ---------------------------
+
+
+def test_systemone_answers_print_and_dump_like_the_official_models() -> None:
+    mine, theirs = _both(types.SystemOneResponse, ollama.SystemOneResponse, SYSTEMONE_JSON)
+    for key in ("team", "refund", "urgency"):
+        assert type(mine.answers[key]).__name__ == type(theirs.answers[key]).__name__
+        assert str(mine.answers[key]) == str(theirs.answers[key])
+        assert repr(mine.answers[key]) == repr(theirs.answers[key])
+        assert dict(mine.answers[key]) == dict(theirs.answers[key])
+        assert mine.answers[key].type == theirs.answers[key].type
+    assert mine.model_dump() == theirs.model_dump() == SYSTEMONE_JSON
+
+
+@pytest.mark.parametrize(
+    ("ours", "official", "kwargs"),
+    [
+        pytest.param(
+            types.SystemOneChoiceQuestion,
+            ollama.SystemOneChoiceQuestion,
+            {"instructions": {"task": "Route"}, "criteria": {"a": None, "b": "B"}},
+            id="choice",
+        ),
+        pytest.param(
+            types.SystemOneNoulQuestion,
+            ollama.SystemOneNoulQuestion,
+            {"instructions": ["Refund?"]},
+            id="noul",
+        ),
+        pytest.param(
+            types.SystemOneScoreQuestion,
+            ollama.SystemOneScoreQuestion,
+            {"type": "score", "instructions": "Urgent?", "criteria": ["low", "high"]},
+            id="score-with-its-tag",
+        ),
+    ],
+)
+def test_systemone_questions_build_like_the_official_models(
+    ours: type[Any], official: type[Any], kwargs: dict[str, Any]
+) -> None:
+    mine, theirs = ours(**kwargs), official(**kwargs)
+    assert repr(mine) == repr(theirs)
+    assert mine.model_dump() == theirs.model_dump()
+    assert mine.model_dump(exclude_none=True) == theirs.model_dump(exclude_none=True)
+    assert json.loads(msgspec.json.encode(mine)) == theirs.model_dump(exclude_none=True)
+    assert list(ours.model_fields) == list(official.model_fields)
+
+
+def test_systemone_request_from_dicts_keeps_none_inside_values() -> None:
+    """Nested dicts become the branch their `type` names; None inside a value is data."""
+    questions = {
+        "team": {"type": "choice", "instructions": {"a": None}, "criteria": {"x": None, "y": "Y"}},
+        "refund": {"type": "noul", "instructions": "?", "criteria": None},
+    }
+    mine = types.SystemOneRequest(model="m", state=[None], questions=questions)
+    theirs = ollama.SystemOneRequest(model="m", state=[None], questions=questions)
+    assert type(mine.questions["team"]) is types.SystemOneChoiceQuestion
+    assert json.loads(msgspec.json.encode(mine)) == theirs.model_dump(exclude_none=True)
+    with pytest.raises(msgspec.ValidationError, match="Invalid value 'maybe'"):
+        types.SystemOneRequest(model="m", state="s", questions={"q": {"type": "maybe"}})
+    with pytest.raises(msgspec.ValidationError, match="is always 'noul'"):
+        types.SystemOneNoulAnswer(type="choice")

@@ -94,6 +94,7 @@ RESPONSE_SCHEMAS: dict[str, str] = {
     "pull": "ProgressResponse",
     "push": "ProgressResponse",
     "ps": "ProcessResponse",
+    "systemone": "SystemOneResponse",
 }
 
 # Error statuses each operation must document (reference section 4.2).
@@ -111,6 +112,7 @@ ERROR_STATUSES: dict[str, set[str]] = {
     "push": {"400", "403", "500"},
     "createBlob": {"400", "403", "500"},
     "blobExists": {"400", "403", "404"},
+    "systemone": {"400", "403", "404", "413", "500", "503"},
 }
 
 SCHEMA_NAMES = [
@@ -155,8 +157,24 @@ SCHEMA_NAMES = [
     "KeepAlive",
     "Think",
 ]
-UNIONS = {"Format", "KeepAlive", "Think", "EmbedInput", "License", "ToolPropertyType"}
-REQUEST_STRUCTS = {name for name in SCHEMAS if name.endswith("Request")} | {"Options", "CreateInfo"}
+UNIONS = {
+    "Format",
+    "KeepAlive",
+    "Think",
+    "EmbedInput",
+    "License",
+    "ToolPropertyType",
+    "SystemOneContent",
+    "SystemOneQuestion",
+    "SystemOneAnswer",
+}
+# Unions of structs, told apart by a tag property (msgspec tagged unions).
+TAGGED_UNIONS = {"SystemOneQuestion": "type", "SystemOneAnswer": "type"}
+REQUEST_STRUCTS = (
+    {name for name in SCHEMAS if name.endswith("Request")}
+    | {"Options", "CreateInfo"}
+    | {f"SystemOne{kind}Question" for kind in ("Choice", "Noul", "Score")}
+)
 
 # "required" = the caller must pass it (requests) / the server always sends it (the rest).
 REQUIRED: list[tuple[str, set[str]]] = [
@@ -363,6 +381,8 @@ def test_every_ref_resolves() -> None:
 
 
 WEB_OPERATIONS = {"webSearch": ("post", "/api/web_search"), "webFetch": ("post", "/api/web_fetch")}
+# Beyond the native API: the `/v1/*` route the official client calls (System One).
+V1_OPERATIONS = {"systemone": ("post", "/v1/systemone")}
 
 
 def _is_web(op_id: str) -> bool:
@@ -374,7 +394,7 @@ def test_exactly_the_reference_operations() -> None:
         (m, p)
         for p, item in SPEC["paths"].items()
         for m, op in item.items()
-        if m in HTTP_METHODS and not op.get("x-ollama-web")
+        if m in HTTP_METHODS and not op.get("x-ollama-web") and not p.startswith("/v1/")
     }
     expected = {(m, p) for m, p, *_ in ENDPOINTS}
     assert len(ENDPOINTS) == 19
@@ -407,7 +427,7 @@ def test_operation_id(
 
 def test_operation_ids_are_unique() -> None:
     ids = [op["operationId"] for _, _, op in OPERATIONS.values()]
-    assert len(ids) == len(set(ids)) == 19 + len(WEB_OPERATIONS)
+    assert len(ids) == len(set(ids)) == 19 + len(WEB_OPERATIONS) + len(V1_OPERATIONS)
 
 
 @pytest.mark.parametrize("op_id", ["blobExists", "createBlob"])
@@ -464,6 +484,7 @@ GENAI_OPERATIONS = {
     "ps": "list_running_models",
     "blobExists": "check_blob",
     "createBlob": "push_blob",
+    "systemone": "systemone",
 }
 
 
@@ -528,7 +549,7 @@ def test_error_responses(op_id: str, statuses: set[str]) -> None:
             assert not content, "HEAD replies have no body"
 
 
-@pytest.mark.parametrize("op_id", ["generate", "chat", "embed", "embeddings"])
+@pytest.mark.parametrize("op_id", ["generate", "chat", "embed", "embeddings", "systemone"])
 def test_server_busy_documented(op_id: str) -> None:
     assert OPERATIONS[op_id][2]["responses"]["503"] == {"$ref": "#/components/responses/ServerBusy"}
 
@@ -1039,3 +1060,83 @@ def test_every_json_response_has_an_example(op_id: str) -> None:
 @pytest.mark.parametrize("op_id", ["generate", "chat", "create", "pull", "push"])
 def test_every_stream_has_an_example(op_id: str) -> None:
     assert any(e["operation"] == op_id and e["stream"] for e in INDEX.values())
+
+
+# ---------------------------------------------------------------------------
+# Tagged unions: `oneOf` + `discriminator`, told apart by plain validators too
+# ---------------------------------------------------------------------------
+
+
+def _branches(union: str) -> dict[str, str]:
+    """The tag value of each branch of a tagged union: {tag: schema name}."""
+    field = TAGGED_UNIONS[union]
+    out: dict[str, str] = {}
+    for member in SCHEMAS[union]["oneOf"]:
+        name = _ref_name(member)
+        tag = SCHEMAS[name]["properties"][field]
+        assert tag["type"] == "string"
+        assert field in SCHEMAS[name]["required"], f"{name}: the tag must be required"
+        out[tag["const"]] = name
+    return out
+
+
+@pytest.mark.parametrize("union", sorted(TAGGED_UNIONS))
+def test_tagged_union_discriminator_matches_its_branches(union: str) -> None:
+    schema = SCHEMAS[union]
+    discriminator = schema["discriminator"]
+    assert discriminator["propertyName"] == TAGGED_UNIONS[union]
+    branches = _branches(union)
+    assert len(branches) == len(schema["oneOf"]), "every branch has its own tag"
+    assert discriminator["mapping"] == {tag: SCHEMA_PREFIX + n for tag, n in branches.items()}
+
+
+@pytest.mark.parametrize(
+    ("union", "instance", "branch"),
+    [
+        pytest.param(
+            "SystemOneQuestion",
+            {"type": "choice", "instructions": "?", "criteria": {"a": None, "b": "B"}},
+            "SystemOneChoiceQuestion",
+            id="choice-question",
+        ),
+        pytest.param(
+            "SystemOneQuestion",
+            {"type": "noul", "instructions": ["?"], "criteria": {"false": "No", "true": "Yes"}},
+            "SystemOneNoulQuestion",
+            id="noul-question",
+        ),
+        pytest.param(
+            "SystemOneQuestion",
+            {"type": "score", "instructions": {"q": "?"}, "criteria": ["low", "high"]},
+            "SystemOneScoreQuestion",
+            id="score-question",
+        ),
+        pytest.param(
+            "SystemOneQuestion", {"type": "maybe", "instructions": "?"}, None, id="unknown"
+        ),
+        pytest.param("SystemOneQuestion", {"instructions": "?"}, None, id="untagged"),
+        pytest.param(
+            "SystemOneQuestion",
+            {"type": "choice", "instructions": "?", "criteria": ["a", "b"]},
+            None,
+            id="wrong-criteria",
+        ),
+        pytest.param(
+            "SystemOneAnswer", {"type": "noul", "noul": 0.5}, "SystemOneNoulAnswer", id="noul"
+        ),
+        pytest.param(
+            "SystemOneAnswer",
+            {"type": "choice", "choice": "a", "probabilities": {"a": 1.0}, "confidence": 1.0},
+            "SystemOneChoiceAnswer",
+            id="choice",
+        ),
+        pytest.param("SystemOneAnswer", {"type": "score", "score": 1.5}, None, id="incomplete"),
+    ],
+)
+def test_tagged_union_branches_exclude_each_other(
+    union: str, instance: dict[str, Any], branch: str | None
+) -> None:
+    """A plain JSON Schema validator (no discriminator support) finds at most one branch."""
+    matching = [name for name in _branches(union).values() if not _errors(name, instance)]
+    assert matching == ([] if branch is None else [branch])
+    assert bool(_errors(union, instance)) is (branch is None)

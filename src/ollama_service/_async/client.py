@@ -81,6 +81,7 @@ from ollama_service._request import (
 )
 from ollama_service._retry import parse_retry_after, retry_policies, should_retry
 from ollama_service._retry_loop import async_retrying, release_frames
+from ollama_service._systemone import QuestionInput, normalize_questions, normalize_state
 from ollama_service._telemetry import CallRecord, Telemetry, client_telemetry
 from ollama_service._twins import (
     AsyncHTTPClient,
@@ -113,6 +114,9 @@ from ollama_service.types import (
     ShowRequest,
     ShowResponse,
     StatusResponse,
+    SystemOneContent,
+    SystemOneRequest,
+    SystemOneResponse,
     VersionResponse,
     WebFetchRequest,
     WebFetchResponse,
@@ -136,6 +140,7 @@ from ollama_service.types._operations import (
     PULL,
     PUSH,
     SHOW,
+    SYSTEMONE,
     VERSION,
     WEB_FETCH,
     WEB_SEARCH,
@@ -974,6 +979,46 @@ class AsyncClient:
             keep_alive=normalize_keep_alive(keep_alive),
         )
         return await self._json(EMBEDDINGS, request, name)
+
+    async def systemone(
+        self,
+        model: str,
+        state: SystemOneContent,
+        questions: Mapping[str, QuestionInput],
+        keep_alive: KeepAliveInput | None = None,
+    ) -> SystemOneResponse:
+        """Score choice, noul and score questions about `state` (POST /v1/systemone).
+
+        Needs Ollama v0.35.0 or later and a local System One model such as `nimble`. One JSON
+        reply; streaming and cloud models are not supported.
+
+        Args:
+            model: A System One model.
+            state: What the questions are about: text, a JSON object (dict) or array (list).
+            questions: Names mapped to questions, evaluated in this order: our
+                `SystemOneChoiceQuestion`/`SystemOneNoulQuestion`/`SystemOneScoreQuestion`,
+                the official library's, or mappings with `type` `choice`, `noul` or `score`.
+            keep_alive: How long the model stays loaded (see `generate`).
+
+        Returns:
+            One answer per question under its name (`SystemOneChoiceAnswer`, ...), and usage.
+
+        Raises:
+            OllamaRequestError: An argument is invalid, e.g. a question of an unknown type
+                (nothing was sent).
+            OllamaModelNotFoundError: The model is not installed.
+            OllamaConnectionError: The server could not be reached (or timed out).
+            OllamaResponseError: Any other error status (400 for a body the server refuses,
+                413 for one over 64 KiB).
+        """
+        name = require_model(model)
+        request = SystemOneRequest(
+            model=name,
+            state=normalize_state(state),
+            questions=normalize_questions(questions),
+            keep_alive=normalize_keep_alive(keep_alive),
+        )
+        return await self._json(SYSTEMONE, request, name)
 
     # --- Models ---------------------------------------------------------------------------
 

@@ -145,6 +145,21 @@ OFFICIAL_VIEW: Final[dict[str, tuple[str, tuple[str, ...]]]] = {
     "WebSearchResult": ("WebSearchResult", ("content", "title", "url")),
     "WebSearchResponse": ("WebSearchResponse", ("results",)),
     "WebFetchResponse": ("WebFetchResponse", ("title", "content", "links")),
+    "SystemOneChoiceQuestion": ("SystemOneChoiceQuestion", ("type", "instructions", "criteria")),
+    "SystemOneNoulQuestion": ("SystemOneNoulQuestion", ("type", "instructions", "criteria")),
+    "SystemOneScoreQuestion": ("SystemOneScoreQuestion", ("type", "instructions", "criteria")),
+    "SystemOneRequest": ("SystemOneRequest", ("model", "state", "questions", "keep_alive")),
+    "SystemOneNoulAnswer": ("SystemOneNoulAnswer", ("type", "noul")),
+    "SystemOneChoiceAnswer": (
+        "SystemOneChoiceAnswer",
+        ("type", "choice", "probabilities", "confidence"),
+    ),
+    "SystemOneScoreAnswer": (
+        "SystemOneScoreAnswer",
+        ("type", "score", "legend", "probabilities", "confidence"),
+    ),
+    "SystemOneUsage": ("SystemOneUsage", ("input_tokens", "output_tokens")),
+    "SystemOneResponse": ("SystemOneResponse", ("model", "answers", "usage")),
 }
 
 MAPPING_OR_MODEL: Final[frozenset[str]] = frozenset({"Options"})

@@ -16,7 +16,7 @@ import keyword
 import types
 import typing
 from collections.abc import Mapping
-from typing import Any, Final, Union, cast
+from typing import Any, Final, Literal, Union, cast
 
 import msgspec
 
@@ -88,6 +88,8 @@ class _Plan:
     keep_mappings: frozenset[str]
     forbid_unknown: bool
     fields: tuple[msgspec.structs.FieldInfo, ...]
+    # A tagged-union branch's (tag field, tag): a class attribute, read like a field.
+    tag: tuple[str, str] | None = None
 
     def default(self, name: str) -> Any:
         for f in self.fields:
@@ -124,9 +126,17 @@ def _struct_names(tp: Any) -> set[str]:
     return {name for arg in typing.get_args(tp) for name in _struct_names(arg)}
 
 
+def _tag_of(cls: type) -> tuple[str, str] | None:
+    config = cast("type[msgspec.Struct]", cls).__struct_config__
+    if config.tag_field is None or not isinstance(config.tag, str):
+        return None
+    return config.tag_field, config.tag
+
+
 def _build_plan(cls: type) -> _Plan:
     fields = msgspec.structs.fields(cast("type[msgspec.Struct]", cls))
-    py_names = [f.name for f in fields]
+    tag = _tag_of(cls)
+    py_names = ([tag[0]] if tag else []) + [f.name for f in fields]
     names: dict[str, str] = {}
     for f in fields:
         names[f.encode_name] = f.name
@@ -142,9 +152,12 @@ def _build_plan(cls: type) -> _Plan:
         view = tuple((label, py) for label, py in view if py != NO_FIELD)
     shown = {py for _, py in view}
     unset = frozenset(f.name for f in fields if f.default is msgspec.UNSET)
+    encode = {f.name: f.encode_name for f in fields}
+    if tag:
+        encode = {tag[0]: tag[0], **encode}
     return _Plan(
         names=names,
-        encode={f.name: f.encode_name for f in fields},
+        encode=encode,
         dump_keys={
             f.name: f.encode_name
             for f in fields
@@ -160,6 +173,7 @@ def _build_plan(cls: type) -> _Plan:
         ),
         forbid_unknown=bool(unset),
         fields=fields,
+        tag=tag,
     )
 
 
@@ -179,19 +193,65 @@ def _as_list(value: object) -> list[Any]:
     return cast("list[Any]", value)
 
 
-def _plain(value: object) -> Any:
-    """Turn foreign models (pydantic, e.g. `ollama.Message`) into dicts; drop None dict values."""
+def _plain(value: object, tp: Any = Any) -> Any:
+    """Turn foreign models (pydantic, e.g. `ollama.Message`) into dicts, guided by the type.
+
+    A dict that becomes a struct loses its None values (the official "not given"); a dict that
+    stays a dict (`dict[str, str | None]`, `dict[str, Any]`) keeps them, as pydantic does.
+    """
     if isinstance(value, msgspec.Struct):
         return value
     if isinstance(value, dict):
         mapping = _as_dict(cast(object, value))
-        return {k: _plain(v) for k, v in mapping.items() if v is not None}
+        struct = _struct_for(tp, mapping)
+        if struct is None:
+            inner = _item_type(tp, dict)
+            return {k: _plain(v, inner) for k, v in mapping.items()}
+        types_by_key = _field_types(struct)
+        return {k: _plain(v, types_by_key.get(k, Any)) for k, v in mapping.items() if v is not None}
     if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in cast("list[Any]", value)]
+        inner = _item_type(tp, list)
+        return [_plain(v, inner) for v in cast("list[Any]", value)]
     dump = getattr(type(value), "model_dump", None)
     if dump is not None:
-        return _plain(dump(value, by_alias=True, exclude_none=True))
+        return _plain(dump(value, by_alias=True, exclude_none=True), tp)
     return value
+
+
+def _members(tp: Any) -> tuple[Any, ...]:
+    """The members of a union (or the type itself)."""
+    if typing.get_origin(tp) in (Union, types.UnionType):
+        return typing.get_args(tp)
+    return (tp,)
+
+
+def _struct_for(tp: Any, mapping: Mapping[Any, Any]) -> type | None:
+    """The struct a dict becomes: the one struct of `tp`, or the tagged branch it names."""
+    structs = [m for m in _members(tp) if isinstance(m, type) and issubclass(m, msgspec.Struct)]
+    if len(structs) == 1:
+        return structs[0]
+    for struct in structs:
+        tag = _tag_of(struct)
+        if tag is not None and mapping.get(tag[0]) == tag[1]:
+            return struct
+    return None  # an unknown tag: msgspec names it
+
+
+def _item_type(tp: Any, container: type) -> Any:
+    """`V` of the first `dict[K, V]` (or `T` of `list[T]`) in `tp`, else Any."""
+    for member in _members(tp):
+        origin = typing.get_origin(member)
+        args = typing.get_args(member)
+        if isinstance(origin, type) and issubclass(origin, container) and args:
+            return args[-1]
+    return Any
+
+
+def _field_types(struct: type) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for f in _plan(struct).fields:
+        out[f.name] = out[f.encode_name] = f.type
+    return out
 
 
 def _convertible(value: object) -> bool:
@@ -224,6 +284,12 @@ def prepare_kwargs(cls: type, kwargs: dict[str, Any]) -> dict[str, Any]:
                     f"{cls.__name__}() got an unexpected keyword argument {key!r}{hint}"
                 )
             continue
+        if plan.tag is not None and name == plan.tag[0]:
+            if value is not None and value != plan.tag[1]:
+                raise msgspec.ValidationError(
+                    f"{cls.__name__}.{name} is always {plan.tag[1]!r}, got {value!r}"
+                )
+            continue
         if value is None and name in plan.unset:
             continue
         if name in plan.keep_mappings and type(value) is dict:
@@ -234,7 +300,10 @@ def prepare_kwargs(cls: type, kwargs: dict[str, Any]) -> dict[str, Any]:
         if name in plan.coerce and _convertible(value):
             try:
                 value = msgspec.convert(
-                    _plain(value), plan.coerce[name], strict=False, from_attributes=True
+                    _plain(value, plan.coerce[name]),
+                    plan.coerce[name],
+                    strict=False,
+                    from_attributes=True,
                 )
             except msgspec.ValidationError as exc:
                 where = str(exc).replace("`$", f"`{cls.__name__}.{name}")
@@ -358,8 +427,9 @@ def _dump_value(
 
 def to_builtins(struct: msgspec.Struct) -> dict[str, Any]:
     """Every set field as JSON-ready builtins, keyed by JSON names (`to_dict`)."""
-    out: dict[str, Any] = {}
-    for f in _plan(type(struct)).fields:
+    plan = _plan(type(struct))
+    out: dict[str, Any] = {plan.tag[0]: plan.tag[1]} if plan.tag else {}
+    for f in plan.fields:
         value = getattr(struct, f.name)
         if is_set(value):
             out[f.encode_name] = _builtins(value)
@@ -436,6 +506,10 @@ class ModelFields:
             hints = {f.name: f for f in plan.fields}
             cached = {}
             for label, name in [*plan.view, *((n, n) for n in plan.extras)]:
+                if plan.tag is not None and name == plan.tag[0]:
+                    tag = plan.tag[1]
+                    cached[label] = FieldInfo(Literal[tag], tag, None, required=False)
+                    continue
                 f = hints[name]
                 required = f.required
                 cached[label] = FieldInfo(

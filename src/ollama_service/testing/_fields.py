@@ -52,6 +52,8 @@ KINDS: Mapping[str, str] = {
     # its own status and message (`format_value`, the embed handler).
     "format": '"json" or a JSON Schema object (checked by the endpoint)',
     "embed_input": "a string or an array of strings (checked by the endpoint)",
+    "content": "text, a JSON object or a JSON array (System One; checked by the endpoint)",
+    "objmap": "a JSON object of JSON objects (System One questions; checked by the endpoint)",
 }
 """Every kind a table may use, with what it accepts."""
 
@@ -107,7 +109,8 @@ CHAT_FIELDS: Mapping[str, str] = {
 }
 SYSTEMONE_FIELDS: Mapping[str, str] = {
     "model": "string",
-    "questions": "map",
+    "state": "content",
+    "questions": "objmap",
     "keep_alive": "duration",
 }
 EMBED_FIELDS: Mapping[str, str] = {

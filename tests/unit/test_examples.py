@@ -66,10 +66,13 @@ _PART = re.compile(r"[^.\[\]]+|\[-?\d+\]")
 
 
 def resolve(root: Any, path: str) -> Any:
-    """Follow `a.b[0].c` through struct attributes (Python names) and list indexes."""
+    """Follow `a.b[0].c` through struct attributes (Python names), dict keys and list indexes."""
     value = root
     for part in _PART.findall(path):
-        value = value[int(part[1:-1])] if part.startswith("[") else getattr(value, part)
+        if part.startswith("["):
+            value = value[int(part[1:-1])]
+        else:
+            value = value[part] if isinstance(value, dict) else getattr(value, part)
     return value
 
 
@@ -666,6 +669,21 @@ EXPECTED: dict[str, dict[str, Any]] = {
     "web-search-error-unauthorized.json": {"error": "unauthorized"},
     "web-fetch-request.json": {"url": "https://ollama.com"},
     "web-fetch-response.json": {"title": "Ollama", "links[0]": "https://ollama.com/download"},
+    "systemone-request.json": {
+        "model": "nimble",
+        "state.ticket": StartsWith("I was charged twice"),
+        "questions.team.criteria.other": None,
+        "questions.urgency.criteria[2]": "Urgent",
+        "keep_alive": "5m",
+    },
+    "systemone-response.json": {
+        "answers.team.choice": "billing",
+        "answers.refund.noul": 0.97,
+        "answers.urgency.legend.2": "Urgent",
+        "usage.input_tokens": 212,
+    },
+    "systemone-error-state-empty.json": {"error": "state must not be empty"},
+    "systemone-error-too-large.json": {"error": "request body must not exceed 64 KiB"},
 }
 
 DECODABLE = sorted(name for name, meta in INDEX.items() if meta["schema"] is not None)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-import datetime
 import difflib
 import keyword
 import types
@@ -19,6 +18,14 @@ from collections.abc import Mapping
 from typing import Any, Final, Literal, Union, cast
 
 import msgspec
+
+from ollama_service.types._nested import (
+    convertible,
+    needs_conversion,
+    plain,
+    struct_names,
+    tag_of,
+)
 
 __all__ = [
     "NO_FIELD",
@@ -44,7 +51,6 @@ NO_FIELD: Final = "\0"
 
 _VIEW_TABLE: dict[str, tuple[str, tuple[str, ...]]] = {}
 _MAPPING_TYPES: set[str] = set()
-_CONTAINERS: Final = (dict, list, tuple, str)
 
 
 def register_view_table(
@@ -110,32 +116,9 @@ def _plan(cls: type) -> _Plan:
     return plan
 
 
-def _needs_conversion(tp: Any) -> bool:
-    """Whether values of this type may arrive as dicts/lists/strings that must be converted."""
-    if tp is datetime.datetime:
-        return True
-    if isinstance(tp, type):
-        return issubclass(tp, msgspec.Struct)
-    return any(_needs_conversion(arg) for arg in typing.get_args(tp))
-
-
-def _struct_names(tp: Any) -> set[str]:
-    """The names of the Struct classes in a (union) type."""
-    if isinstance(tp, type):
-        return {tp.__name__} if issubclass(tp, msgspec.Struct) else set()
-    return {name for arg in typing.get_args(tp) for name in _struct_names(arg)}
-
-
-def _tag_of(cls: type) -> tuple[str, str] | None:
-    config = cast("type[msgspec.Struct]", cls).__struct_config__
-    if config.tag_field is None or not isinstance(config.tag, str):
-        return None
-    return config.tag_field, config.tag
-
-
 def _build_plan(cls: type) -> _Plan:
     fields = msgspec.structs.fields(cast("type[msgspec.Struct]", cls))
-    tag = _tag_of(cls)
+    tag = tag_of(cls)
     py_names = ([tag[0]] if tag else []) + [f.name for f in fields]
     names: dict[str, str] = {}
     for f in fields:
@@ -166,10 +149,10 @@ def _build_plan(cls: type) -> _Plan:
         view=view,
         extras=tuple(n for n in py_names if n not in shown),
         class_name=class_name,
-        coerce={f.name: f.type for f in fields if _needs_conversion(f.type)},
+        coerce={f.name: f.type for f in fields if needs_conversion(f.type)},
         unset=unset,
         keep_mappings=frozenset(
-            f.name for f in fields if f.name in unset and _struct_names(f.type) & _MAPPING_TYPES
+            f.name for f in fields if f.name in unset and struct_names(f.type) & _MAPPING_TYPES
         ),
         forbid_unknown=bool(unset),
         fields=fields,
@@ -191,73 +174,6 @@ def _as_dict(value: object) -> dict[Any, Any]:
 
 def _as_list(value: object) -> list[Any]:
     return cast("list[Any]", value)
-
-
-def _plain(value: object, tp: Any = Any) -> Any:
-    """Turn foreign models (pydantic, e.g. `ollama.Message`) into dicts, guided by the type.
-
-    A dict that becomes a struct loses its None values (the official "not given"); a dict that
-    stays a dict (`dict[str, str | None]`, `dict[str, Any]`) keeps them, as pydantic does.
-    """
-    if isinstance(value, msgspec.Struct):
-        return value
-    if isinstance(value, dict):
-        mapping = _as_dict(cast(object, value))
-        struct = _struct_for(tp, mapping)
-        if struct is None:
-            inner = _item_type(tp, dict)
-            return {k: _plain(v, inner) for k, v in mapping.items()}
-        types_by_key = _field_types(struct)
-        return {k: _plain(v, types_by_key.get(k, Any)) for k, v in mapping.items() if v is not None}
-    if isinstance(value, (list, tuple)):
-        inner = _item_type(tp, list)
-        return [_plain(v, inner) for v in cast("list[Any]", value)]
-    dump = getattr(type(value), "model_dump", None)
-    if dump is not None:
-        return _plain(dump(value, by_alias=True, exclude_none=True), tp)
-    return value
-
-
-def _members(tp: Any) -> tuple[Any, ...]:
-    """The members of a union (or the type itself)."""
-    if typing.get_origin(tp) in (Union, types.UnionType):
-        return typing.get_args(tp)
-    return (tp,)
-
-
-def _struct_for(tp: Any, mapping: Mapping[Any, Any]) -> type | None:
-    """The struct a dict becomes: the one struct of `tp`, or the tagged branch it names."""
-    structs = [m for m in _members(tp) if isinstance(m, type) and issubclass(m, msgspec.Struct)]
-    if len(structs) == 1:
-        return structs[0]
-    for struct in structs:
-        tag = _tag_of(struct)
-        if tag is not None and mapping.get(tag[0]) == tag[1]:
-            return struct
-    return None  # an unknown tag: msgspec names it
-
-
-def _item_type(tp: Any, container: type) -> Any:
-    """`V` of the first `dict[K, V]` (or `T` of `list[T]`) in `tp`, else Any."""
-    for member in _members(tp):
-        origin = typing.get_origin(member)
-        args = typing.get_args(member)
-        if isinstance(origin, type) and issubclass(origin, container) and args:
-            return args[-1]
-    return Any
-
-
-def _field_types(struct: type) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for f in _plan(struct).fields:
-        out[f.name] = out[f.encode_name] = f.type
-    return out
-
-
-def _convertible(value: object) -> bool:
-    # Exact builtin types only: a dict subclass is a value someone already prepared (such as
-    # options with keys our spec does not know), and is stored as it is.
-    return type(value) in _CONTAINERS or hasattr(type(value), "model_dump")
 
 
 def prepare_kwargs(cls: type, kwargs: dict[str, Any]) -> dict[str, Any]:
@@ -297,10 +213,10 @@ def prepare_kwargs(cls: type, kwargs: dict[str, Any]) -> dict[str, Any]:
             # keys are sent as they are (newer servers know options we do not).
             out[name] = {k: v for k, v in _as_dict(cast(object, value)).items() if v is not None}
             continue
-        if name in plan.coerce and _convertible(value):
+        if name in plan.coerce and convertible(value):
             try:
                 value = msgspec.convert(
-                    _plain(value, plan.coerce[name]),
+                    plain(value, plan.coerce[name]),
                     plan.coerce[name],
                     strict=False,
                     from_attributes=True,

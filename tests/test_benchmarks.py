@@ -24,3 +24,26 @@ def test_benchmark_quick_run_prints_the_table() -> None:
     assert result.returncode == 0, result.stderr[-4000:]
     assert "| scenario | client | median | min | max |" in result.stdout
     assert "| target | scenario, client | measured | met |" in result.stdout
+
+
+def test_decode_benchmark_quick_run_prints_the_table() -> None:
+    """The decode benchmark checks both libraries decode every body alike before timing."""
+    result = subprocess.run(
+        [sys.executable, "-m", "benchmarks.decode", "--quick", "--no-write"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-4000:]
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("| body | bytes | ours µs | ours decoder µs | official µs |")
+    bodies = [line.split(" | ")[0].lstrip("| ") for line in lines[2:]]
+    assert bodies == [
+        "chat stream line",
+        "chat final line",
+        "list, 20 models",
+        "ps, 5 models",
+        "show",
+    ]

@@ -14,7 +14,7 @@ import msgspec
 
 from ollama_service._error_builders import JSON_DECODE_FAILURES
 from ollama_service._errors import OllamaDecodeError
-from ollama_service._ndjson import decode_line
+from ollama_service._ndjson import ERROR_KEY, decode_line
 
 __all__ = ["decode_body", "decode_item", "repair_tool_arguments"]
 
@@ -29,6 +29,14 @@ def decode_item(data: bytes, decoder: msgspec.json.Decoder[T]) -> T:
         OllamaDecodeError: The data is not valid JSON of the expected shape (the message names
             the field path and shows the start of the data).
     """
+    if ERROR_KEY not in data:
+        # The hot path of every stream line: one substring search and one typed decode. The
+        # full path below (error line, type name for the message, repair) runs only when that
+        # fails; building its arguments per line cost as much as the decode itself.
+        try:
+            return decoder.decode(data)
+        except JSON_DECODE_FAILURES:
+            pass
     try:
         return decode_line(data, decoder, _type_name(decoder))
     except OllamaDecodeError:

@@ -32,6 +32,7 @@ from msgspec import UNSET, UnsetType
 
 from ._constants import MAX_PATH_CHARS
 from ._errors import OllamaRequestError
+from ._inputs import SupportsModelDump
 from ._logging import log_unknown_value
 from .types import (
     Format,
@@ -77,17 +78,11 @@ __all__ = [
 ]
 
 
-class SupportsModelDump(typing.Protocol):
-    """A model object with pydantic's `model_dump()`, such as `Image` or the official `ollama.Image`."""
-
-    def model_dump(self) -> Any: ...
-
-
 ImageInput: TypeAlias = "str | bytes | os.PathLike[str] | SupportsModelDump"
 KeepAliveInput: TypeAlias = "float | str | timedelta"
 ThinkInput: TypeAlias = "bool | Literal['low', 'medium', 'high', 'max']"
 FormatInput: TypeAlias = "Literal['', 'json'] | Mapping[str, Any] | type[msgspec.Struct]"
-ToolInput: TypeAlias = "Mapping[str, Any] | Tool | Callable[..., Any]"
+ToolInput: TypeAlias = "Mapping[str, Any] | Tool | SupportsModelDump | Callable[..., Any]"
 
 _V = typing.TypeVar("_V")
 

@@ -54,6 +54,7 @@ from ollama_service._http_config import (
 )
 from ollama_service._httpcore_guard import guard_pool
 from ollama_service._inflate import InflateError, TooLarge, inflater_for
+from ollama_service._inputs import MessageInput, OptionsInput
 from ollama_service._logging import log_request, log_retry
 from ollama_service._redact import redact_headers, redact_url
 from ollama_service._request import (
@@ -105,8 +106,6 @@ from ollama_service.types import (
     GenerateRequest,
     GenerateResponse,
     ListResponse,
-    Message,
-    Options,
     ProcessResponse,
     ProgressResponse,
     PullRequest,
@@ -690,7 +689,7 @@ class AsyncClient:
         raw: bool | None = None,
         format: FormatInput | None = None,
         images: Sequence[ImageInput] | None = None,
-        options: Mapping[str, Any] | Options | None = None,
+        options: OptionsInput | None = None,
         keep_alive: KeepAliveInput | None = None,
         truncate: bool | None = None,
         shift: bool | None = None,
@@ -715,7 +714,7 @@ class AsyncClient:
         raw: bool | None = None,
         format: FormatInput | None = None,
         images: Sequence[ImageInput] | None = None,
-        options: Mapping[str, Any] | Options | None = None,
+        options: OptionsInput | None = None,
         keep_alive: KeepAliveInput | None = None,
         truncate: bool | None = None,
         shift: bool | None = None,
@@ -739,7 +738,7 @@ class AsyncClient:
         raw: bool | None = None,
         format: FormatInput | None = None,
         images: Sequence[ImageInput] | None = None,
-        options: Mapping[str, Any] | Options | None = None,
+        options: OptionsInput | None = None,
         keep_alive: KeepAliveInput | None = None,
         truncate: bool | None = None,
         shift: bool | None = None,
@@ -815,7 +814,7 @@ class AsyncClient:
     async def chat(
         self,
         model: str = "",
-        messages: Sequence[Mapping[str, Any] | Message] | None = None,
+        messages: Sequence[MessageInput] | None = None,
         *,
         tools: Sequence[ToolInput] | None = None,
         stream: Literal[False] = False,
@@ -823,7 +822,7 @@ class AsyncClient:
         logprobs: bool | None = None,
         top_logprobs: int | None = None,
         format: FormatInput | None = None,
-        options: Mapping[str, Any] | Options | None = None,
+        options: OptionsInput | None = None,
         keep_alive: KeepAliveInput | None = None,
         truncate: bool | None = None,
         shift: bool | None = None,
@@ -832,7 +831,7 @@ class AsyncClient:
     async def chat(
         self,
         model: str = "",
-        messages: Sequence[Mapping[str, Any] | Message] | None = None,
+        messages: Sequence[MessageInput] | None = None,
         *,
         tools: Sequence[ToolInput] | None = None,
         stream: Literal[True],
@@ -840,7 +839,7 @@ class AsyncClient:
         logprobs: bool | None = None,
         top_logprobs: int | None = None,
         format: FormatInput | None = None,
-        options: Mapping[str, Any] | Options | None = None,
+        options: OptionsInput | None = None,
         keep_alive: KeepAliveInput | None = None,
         truncate: bool | None = None,
         shift: bool | None = None,
@@ -848,7 +847,7 @@ class AsyncClient:
     async def chat(
         self,
         model: str = "",
-        messages: Sequence[Mapping[str, Any] | Message] | None = None,
+        messages: Sequence[MessageInput] | None = None,
         *,
         tools: Sequence[ToolInput] | None = None,
         stream: bool = False,
@@ -856,7 +855,7 @@ class AsyncClient:
         logprobs: bool | None = None,
         top_logprobs: int | None = None,
         format: FormatInput | None = None,
-        options: Mapping[str, Any] | Options | None = None,
+        options: OptionsInput | None = None,
         keep_alive: KeepAliveInput | None = None,
         truncate: bool | None = None,
         shift: bool | None = None,
@@ -915,7 +914,7 @@ class AsyncClient:
         model: str = "",
         input: str | Sequence[str] = "",
         truncate: bool | None = None,
-        options: Mapping[str, Any] | Options | None = None,
+        options: OptionsInput | None = None,
         keep_alive: KeepAliveInput | None = None,
         dimensions: int | None = None,
     ) -> EmbedResponse:
@@ -954,7 +953,7 @@ class AsyncClient:
         self,
         model: str = "",
         prompt: str | None = None,
-        options: Mapping[str, Any] | Options | None = None,
+        options: OptionsInput | None = None,
         keep_alive: KeepAliveInput | None = None,
     ) -> EmbeddingsResponse:
         """Embed one prompt with the legacy endpoint (POST /api/embeddings); prefer `embed`.
@@ -1109,8 +1108,8 @@ class AsyncClient:
         template: str | None = None,
         license: str | Sequence[str] | None = None,
         system: str | None = None,
-        parameters: Mapping[str, Any] | Options | None = None,
-        messages: Sequence[Mapping[str, Any] | Message] | None = None,
+        parameters: OptionsInput | None = None,
+        messages: Sequence[MessageInput] | None = None,
         *,
         requires: str | None = None,
         stream: Literal[False] = False,
@@ -1126,8 +1125,8 @@ class AsyncClient:
         template: str | None = None,
         license: str | Sequence[str] | None = None,
         system: str | None = None,
-        parameters: Mapping[str, Any] | Options | None = None,
-        messages: Sequence[Mapping[str, Any] | Message] | None = None,
+        parameters: OptionsInput | None = None,
+        messages: Sequence[MessageInput] | None = None,
         *,
         requires: str | None = None,
         stream: Literal[True],
@@ -1142,8 +1141,8 @@ class AsyncClient:
         template: str | None = None,
         license: str | Sequence[str] | None = None,
         system: str | None = None,
-        parameters: Mapping[str, Any] | Options | None = None,
-        messages: Sequence[Mapping[str, Any] | Message] | None = None,
+        parameters: OptionsInput | None = None,
+        messages: Sequence[MessageInput] | None = None,
         *,
         requires: str | None = None,
         stream: bool = False,

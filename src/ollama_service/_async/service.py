@@ -20,6 +20,7 @@ from ollama_service._errors import (
     OllamaServiceError,
     OllamaStreamError,
 )
+from ollama_service._inputs import MessageInput
 from ollama_service._redact import redact_url
 from ollama_service._request import (
     CHAT_KWARGS,
@@ -33,7 +34,6 @@ from ollama_service.types import (
     ChatResponse,
     GenerateResponse,
     ListModel,
-    Message,
     ProgressResponse,
     ShowResponse,
 )
@@ -252,7 +252,7 @@ class OllamaService:
     async def chat(
         self,
         model: str | None,
-        messages: Sequence[Mapping[str, Any] | Message],
+        messages: Sequence[MessageInput],
         stream: Literal[False] = False,
         **kwargs: Any,
     ) -> str: ...
@@ -260,14 +260,14 @@ class OllamaService:
     async def chat(
         self,
         model: str | None,
-        messages: Sequence[Mapping[str, Any] | Message],
+        messages: Sequence[MessageInput],
         stream: Literal[True],
         **kwargs: Any,
     ) -> AsyncTextStream[ChatResponse]: ...
     async def chat(
         self,
         model: str | None,
-        messages: Sequence[Mapping[str, Any] | Message],
+        messages: Sequence[MessageInput],
         stream: bool = False,
         **kwargs: Any,
     ) -> str | AsyncTextStream[ChatResponse]:

@@ -53,6 +53,7 @@ from ollama_service._http_config import (
 )
 from ollama_service._httpcore_guard import guard_pool
 from ollama_service._inflate import InflateError, TooLarge, inflater_for
+from ollama_service._inputs import MessageInput, OptionsInput
 from ollama_service._logging import log_request, log_retry
 from ollama_service._redact import redact_headers, redact_url
 from ollama_service._request import (
@@ -105,8 +106,6 @@ from ollama_service.types import (
     GenerateRequest,
     GenerateResponse,
     ListResponse,
-    Message,
-    Options,
     ProcessResponse,
     ProgressResponse,
     PullRequest,
@@ -685,7 +684,7 @@ class Client:
         raw: bool | None = None,
         format: FormatInput | None = None,
         images: Sequence[ImageInput] | None = None,
-        options: Mapping[str, Any] | Options | None = None,
+        options: OptionsInput | None = None,
         keep_alive: KeepAliveInput | None = None,
         truncate: bool | None = None,
         shift: bool | None = None,
@@ -710,7 +709,7 @@ class Client:
         raw: bool | None = None,
         format: FormatInput | None = None,
         images: Sequence[ImageInput] | None = None,
-        options: Mapping[str, Any] | Options | None = None,
+        options: OptionsInput | None = None,
         keep_alive: KeepAliveInput | None = None,
         truncate: bool | None = None,
         shift: bool | None = None,
@@ -734,7 +733,7 @@ class Client:
         raw: bool | None = None,
         format: FormatInput | None = None,
         images: Sequence[ImageInput] | None = None,
-        options: Mapping[str, Any] | Options | None = None,
+        options: OptionsInput | None = None,
         keep_alive: KeepAliveInput | None = None,
         truncate: bool | None = None,
         shift: bool | None = None,
@@ -810,7 +809,7 @@ class Client:
     def chat(
         self,
         model: str = "",
-        messages: Sequence[Mapping[str, Any] | Message] | None = None,
+        messages: Sequence[MessageInput] | None = None,
         *,
         tools: Sequence[ToolInput] | None = None,
         stream: Literal[False] = False,
@@ -818,7 +817,7 @@ class Client:
         logprobs: bool | None = None,
         top_logprobs: int | None = None,
         format: FormatInput | None = None,
-        options: Mapping[str, Any] | Options | None = None,
+        options: OptionsInput | None = None,
         keep_alive: KeepAliveInput | None = None,
         truncate: bool | None = None,
         shift: bool | None = None,
@@ -827,7 +826,7 @@ class Client:
     def chat(
         self,
         model: str = "",
-        messages: Sequence[Mapping[str, Any] | Message] | None = None,
+        messages: Sequence[MessageInput] | None = None,
         *,
         tools: Sequence[ToolInput] | None = None,
         stream: Literal[True],
@@ -835,7 +834,7 @@ class Client:
         logprobs: bool | None = None,
         top_logprobs: int | None = None,
         format: FormatInput | None = None,
-        options: Mapping[str, Any] | Options | None = None,
+        options: OptionsInput | None = None,
         keep_alive: KeepAliveInput | None = None,
         truncate: bool | None = None,
         shift: bool | None = None,
@@ -843,7 +842,7 @@ class Client:
     def chat(
         self,
         model: str = "",
-        messages: Sequence[Mapping[str, Any] | Message] | None = None,
+        messages: Sequence[MessageInput] | None = None,
         *,
         tools: Sequence[ToolInput] | None = None,
         stream: bool = False,
@@ -851,7 +850,7 @@ class Client:
         logprobs: bool | None = None,
         top_logprobs: int | None = None,
         format: FormatInput | None = None,
-        options: Mapping[str, Any] | Options | None = None,
+        options: OptionsInput | None = None,
         keep_alive: KeepAliveInput | None = None,
         truncate: bool | None = None,
         shift: bool | None = None,
@@ -910,7 +909,7 @@ class Client:
         model: str = "",
         input: str | Sequence[str] = "",
         truncate: bool | None = None,
-        options: Mapping[str, Any] | Options | None = None,
+        options: OptionsInput | None = None,
         keep_alive: KeepAliveInput | None = None,
         dimensions: int | None = None,
     ) -> EmbedResponse:
@@ -949,7 +948,7 @@ class Client:
         self,
         model: str = "",
         prompt: str | None = None,
-        options: Mapping[str, Any] | Options | None = None,
+        options: OptionsInput | None = None,
         keep_alive: KeepAliveInput | None = None,
     ) -> EmbeddingsResponse:
         """Embed one prompt with the legacy endpoint (POST /api/embeddings); prefer `embed`.
@@ -1104,8 +1103,8 @@ class Client:
         template: str | None = None,
         license: str | Sequence[str] | None = None,
         system: str | None = None,
-        parameters: Mapping[str, Any] | Options | None = None,
-        messages: Sequence[Mapping[str, Any] | Message] | None = None,
+        parameters: OptionsInput | None = None,
+        messages: Sequence[MessageInput] | None = None,
         *,
         requires: str | None = None,
         stream: Literal[False] = False,
@@ -1121,8 +1120,8 @@ class Client:
         template: str | None = None,
         license: str | Sequence[str] | None = None,
         system: str | None = None,
-        parameters: Mapping[str, Any] | Options | None = None,
-        messages: Sequence[Mapping[str, Any] | Message] | None = None,
+        parameters: OptionsInput | None = None,
+        messages: Sequence[MessageInput] | None = None,
         *,
         requires: str | None = None,
         stream: Literal[True],
@@ -1137,8 +1136,8 @@ class Client:
         template: str | None = None,
         license: str | Sequence[str] | None = None,
         system: str | None = None,
-        parameters: Mapping[str, Any] | Options | None = None,
-        messages: Sequence[Mapping[str, Any] | Message] | None = None,
+        parameters: OptionsInput | None = None,
+        messages: Sequence[MessageInput] | None = None,
         *,
         requires: str | None = None,
         stream: bool = False,

@@ -20,6 +20,7 @@ from ollama_service._errors import (
     OllamaServiceError,
     OllamaStreamError,
 )
+from ollama_service._inputs import MessageInput
 from ollama_service._redact import redact_url
 from ollama_service._request import (
     CHAT_KWARGS,
@@ -35,7 +36,6 @@ from ollama_service.types import (
     ChatResponse,
     GenerateResponse,
     ListModel,
-    Message,
     ProgressResponse,
     ShowResponse,
 )
@@ -254,7 +254,7 @@ class SyncOllamaService:
     def chat(
         self,
         model: str | None,
-        messages: Sequence[Mapping[str, Any] | Message],
+        messages: Sequence[MessageInput],
         stream: Literal[False] = False,
         **kwargs: Any,
     ) -> str: ...
@@ -262,14 +262,14 @@ class SyncOllamaService:
     def chat(
         self,
         model: str | None,
-        messages: Sequence[Mapping[str, Any] | Message],
+        messages: Sequence[MessageInput],
         stream: Literal[True],
         **kwargs: Any,
     ) -> TextStream[ChatResponse]: ...
     def chat(
         self,
         model: str | None,
-        messages: Sequence[Mapping[str, Any] | Message],
+        messages: Sequence[MessageInput],
         stream: bool = False,
         **kwargs: Any,
     ) -> str | TextStream[ChatResponse]:

@@ -18,7 +18,7 @@ from typing import Any, ClassVar, Generic, TypeVar, overload
 
 import msgspec
 
-from ollama_service.types import _view
+from ollama_service.types import _construct, _plan, _pydantic, _view
 from ollama_service.types._official import MAPPING_OR_MODEL, OFFICIAL_VIEW
 
 __all__ = ["BaseStruct", "Operation"]
@@ -37,7 +37,7 @@ class _StructMeta(msgspec.StructMeta):
 
     def __call__(cls: type[_T], *args: Any, **kwargs: Any) -> _T:
         if kwargs:
-            kwargs = _view.prepare_kwargs(cls, kwargs)
+            kwargs = _construct.prepare_kwargs(cls, kwargs)
         instance: _T = super().__call__(*args, **kwargs)  # type: ignore[misc]
         return instance
 
@@ -61,8 +61,8 @@ class BaseStruct(msgspec.Struct, kw_only=True, omit_defaults=True, metaclass=_St
         Raises:
             KeyError: `key` is not a field, or the field is None.
         """
-        value = getattr(self, _view.python_name(type(self), key), None)
-        if not _view.is_set(value):
+        value = getattr(self, _plan.python_name(type(self), key), None)
+        if not _plan.is_set(value):
             raise KeyError(key)
         return value
 
@@ -72,15 +72,15 @@ class BaseStruct(msgspec.Struct, kw_only=True, omit_defaults=True, metaclass=_St
         Raises:
             ValueError: `key` is not a field of this struct (pydantic raises the same).
         """
-        name = _view.python_name(type(self), key)
-        if name == _view.NO_FIELD:
+        name = _plan.python_name(type(self), key)
+        if name == _plan.NO_FIELD:
             raise ValueError(f"{type(self).__name__!r} object has no field {key!r}")
         setattr(self, name, value)
 
     def __contains__(self, key: object) -> bool:
         if not isinstance(key, str):
             return False
-        return _view.is_set(getattr(self, _view.python_name(type(self), key), None))
+        return _plan.is_set(getattr(self, _plan.python_name(type(self), key), None))
 
     @overload
     def get(self, key: str) -> Any | None: ...
@@ -88,8 +88,8 @@ class BaseStruct(msgspec.Struct, kw_only=True, omit_defaults=True, metaclass=_St
     def get(self, key: str, default: _D) -> Any | _D: ...
     def get(self, key: str, default: object = None) -> Any:
         """Return the field's value (None included, as the official models do), else `default`."""
-        name = _view.python_name(type(self), key)
-        if name == _view.NO_FIELD:
+        name = _plan.python_name(type(self), key)
+        if name == _plan.NO_FIELD:
             return default
         value = getattr(self, name)
         return default if value is msgspec.UNSET else value
@@ -177,7 +177,7 @@ class BaseStruct(msgspec.Struct, kw_only=True, omit_defaults=True, metaclass=_St
 
     def model_copy(self: _S, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> _S:
         """Return a copy, with `update` applied (shallow unless `deep`), like pydantic's."""
-        struct: _S = _view.copy_struct(self, update, deep=deep)
+        struct: _S = _construct.copy_struct(self, update, deep=deep)
         return struct
 
     @classmethod
@@ -187,7 +187,7 @@ class BaseStruct(msgspec.Struct, kw_only=True, omit_defaults=True, metaclass=_St
         Raises:
             msgspec.ValidationError: A value has the wrong type (the message names its path).
         """
-        struct: _S = _view.validate(cls, obj)
+        struct: _S = _construct.validate(cls, obj)
         return struct
 
     @classmethod
@@ -209,12 +209,12 @@ class BaseStruct(msgspec.Struct, kw_only=True, omit_defaults=True, metaclass=_St
     @property
     def model_fields_set(self) -> set[str]:
         """Names of the fields that hold a value (not None)."""
-        return {name for name, value in _view.items(self) if _view.is_set(value)}
+        return {name for name, value in _view.items(self) if _plan.is_set(value)}
 
-    model_fields: ClassVar[_view.ModelFields] = _view.ModelFields()
+    model_fields: ClassVar[_pydantic.ModelFields] = _pydantic.ModelFields()
     """`{name: FieldInfo}` of the class, each with `.annotation`, `.default` and `.alias`."""
 
-    __pydantic_serializer__: ClassVar[_view.PydanticSerializer] = _view.PydanticSerializer()
+    __pydantic_serializer__: ClassVar[_pydantic.PydanticSerializer] = _pydantic.PydanticSerializer()
     """Lets pydantic models that hold our structs (in `Any` fields) serialize them."""
 
 
@@ -258,4 +258,4 @@ class Operation(Generic[_T]):
     web: bool = False
 
 
-_view.register_view_table(OFFICIAL_VIEW, MAPPING_OR_MODEL)
+_plan.register_view_table(OFFICIAL_VIEW, MAPPING_OR_MODEL)

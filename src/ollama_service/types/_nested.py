@@ -1,6 +1,6 @@
 """How values built in Python become struct fields: the type-directed pass before conversion.
 
-Pure helpers behind `_view.prepare_kwargs`: which field types need nested values converted,
+Pure helpers behind `_construct.prepare_kwargs`: which field types need nested values converted,
 the tag of a tagged-union branch, and `plain`, which turns foreign models into dicts and drops
 None ("not given") only where a dict becomes a struct, following the field's type (a tagged
 union's branch by its tag).

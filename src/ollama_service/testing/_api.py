@@ -27,8 +27,9 @@ from ollama_service.testing._extras import systemone_reply
 from ollama_service.testing._generate import GenerateEndpoints
 from ollama_service.testing._manage import ManageEndpoints
 from ollama_service.testing._models import FakeModel
+from ollama_service.testing._params import keep_alive
 from ollama_service.testing._render import details
-from ollama_service.testing._validate import ApiError, keep_alive
+from ollama_service.testing._validate import ApiError
 from ollama_service.testing._wire import local_timestamp
 
 __all__ = ["OllamaState"]

@@ -5,8 +5,9 @@ from __future__ import annotations
 import hashlib
 
 from ollama_service.testing._exchange import ApiRequest, ApiResponse, empty_reply
+from ollama_service.testing._params import DIGEST
 from ollama_service.testing._state import StateBase, blob_key
-from ollama_service.testing._validate import DIGEST, ApiError
+from ollama_service.testing._validate import ApiError
 from ollama_service.testing._wire import go_quote
 
 __all__ = ["BLOB_PREFIX", "BlobEndpoints"]

@@ -19,17 +19,14 @@ from ollama_service.testing._generation import (
     think_enabled,
 )
 from ollama_service.testing._models import full_name
-from ollama_service.testing._validate import (
-    ApiError,
-    as_dict,
-    as_list,
-    check_options,
+from ollama_service.testing._params import (
     check_top_logprobs,
     format_value,
     keep_alive,
     logprobs_request,
     stream_requested,
 )
+from ollama_service.testing._validate import ApiError, as_dict, as_list, check_options
 from ollama_service.testing._wire import go_quote, utc_timestamp
 
 __all__ = ["ChatEndpoints"]

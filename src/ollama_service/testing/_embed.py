@@ -5,8 +5,9 @@ from __future__ import annotations
 from ollama_service.testing import _responses as content
 from ollama_service.testing._exchange import ApiRequest, ApiResponse, decode_body, json_reply
 from ollama_service.testing._generation import LOAD_NS, PROMPT_TOKEN_NS
+from ollama_service.testing._params import keep_alive
 from ollama_service.testing._state import StateBase
-from ollama_service.testing._validate import ApiError, as_list, check_options, keep_alive
+from ollama_service.testing._validate import ApiError, as_list, check_options
 from ollama_service.testing._wire import go_quote
 
 __all__ = ["EmbedEndpoints"]

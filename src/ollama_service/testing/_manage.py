@@ -14,16 +14,10 @@ from ollama_service.testing._exchange import (
     stream_reply,
 )
 from ollama_service.testing._models import FakeModel, is_valid_name, model_for_name
+from ollama_service.testing._params import DIGEST, is_relative_path, stream_requested
 from ollama_service.testing._render import details, layers, model_info, modelfile, parameter_lines
 from ollama_service.testing._state import StateBase
-from ollama_service.testing._validate import (
-    DIGEST,
-    ApiError,
-    as_dict,
-    as_list,
-    is_relative_path,
-    stream_requested,
-)
+from ollama_service.testing._validate import ApiError, as_dict, as_list
 from ollama_service.testing._wire import dumps, go_quote, local_timestamp
 
 __all__ = ["ManageEndpoints"]

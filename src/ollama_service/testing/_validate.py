@@ -1,13 +1,12 @@
 """Request validation that mirrors Go's ``encoding/json`` decoding into Ollama's ``api`` structs.
 
 Errors carry the status and message Ollama gives: 400 for a body that does not decode, 500 for
-options of the wrong type and for a bad ``format``.
+options of the wrong type. What the decoded values mean (``keep_alive``, ``format``, ...) is
+``_params``.
 """
 
 from __future__ import annotations
 
-import json
-import re
 from collections.abc import Mapping
 from typing import Any, cast
 
@@ -20,21 +19,13 @@ from ollama_service.testing._wire import (
 )
 
 __all__ = [
-    "DIGEST",
     "ApiError",
     "as_dict",
     "as_list",
     "check_options",
-    "check_top_logprobs",
     "decode",
-    "format_value",
-    "is_relative_path",
-    "keep_alive",
-    "logprobs_request",
-    "stream_requested",
 ]
 
-DIGEST = re.compile(r"^sha256[:-][0-9a-fA-F]{64}$")
 _THINK_LEVELS = frozenset({"high", "medium", "low", "max"})
 _THINK_HELP = '(must be "high", "medium", "low", "max", true, or false)'
 
@@ -261,54 +252,3 @@ def check_options(options: object) -> dict[str, Any]:
             if not all(isinstance(item, str) for item in items):
                 raise ApiError(500, f"option {go_quote(key)} must be of an array of strings")
     return mapping
-
-
-def keep_alive(value: object) -> float | None:
-    """``keep_alive`` in seconds: ``None`` for the default, negative values for "forever"."""
-    if value is None:
-        return None
-    if isinstance(value, str):
-        seconds = parse_go_duration(value)
-    elif isinstance(value, (int, float)) and not isinstance(value, bool):
-        seconds = float(value)
-    else:
-        return None
-    return -1.0 if seconds < 0 else seconds
-
-
-def stream_requested(body: Mapping[str, Any]) -> bool:
-    """``stream`` absent or null means stream; only an explicit ``false`` turns it off."""
-    return body.get("stream") is not False
-
-
-def format_value(value: object) -> object:
-    """``format``: ``None`` when off, ``"json"`` or a schema dict; anything else is a 500."""
-    if value is None or value == "":
-        return None
-    if value == "json" or isinstance(value, dict):
-        return cast("object", value)
-    raw = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-    raise ApiError(
-        500, f'invalid format: {go_quote(raw)}; expected "json" or a valid JSON Schema object'
-    )
-
-
-def is_relative_path(path: str) -> bool:
-    if not path or path.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", path):
-        return False
-    parts = path.replace("\\", "/").split("/")
-    return all(part not in ("", ".", "..") for part in parts)
-
-
-def check_top_logprobs(body: Mapping[str, Any]) -> None:
-    top = body.get("top_logprobs")
-    if isinstance(top, int) and not 0 <= top <= 20:
-        raise ApiError(400, "top_logprobs must be between 0 and 20")
-
-
-def logprobs_request(body: Mapping[str, Any]) -> int | None:
-    """``None`` when logprobs are off, else the number of alternatives per token."""
-    if body.get("logprobs") is not True:
-        return None
-    top = body.get("top_logprobs")
-    return top if isinstance(top, int) else 0

@@ -10,7 +10,7 @@ Run it from the repository root:
     python -m examples.ollama_example
 
 It talks to the Ollama server your settings name (OLLAMA_BASE_URL or OLLAMA_HOST, default
-http://localhost:11434) when one answers there. Otherwise it starts the fake Ollama that ships
+http://127.0.0.1:11434) when one answers there. Otherwise it starts the fake Ollama that ships
 with the package (`ollama_service.testing.FakeOllamaServer`), so it runs anywhere.
 
 `examples/sync_example.py` does the same without asyncio.

@@ -11,7 +11,7 @@ Run it from the repository root, either way:
     python -m examples.sync_example
 
 It talks to the Ollama server your settings name (OLLAMA_BASE_URL or OLLAMA_HOST, default
-http://localhost:11434) when one answers there. Otherwise it starts the fake Ollama that ships
+http://127.0.0.1:11434) when one answers there. Otherwise it starts the fake Ollama that ships
 with the package (`ollama_service.testing.FakeOllamaServer`), so it runs anywhere.
 
 `examples/ollama_example.py` does the same with asyncio; the code is line for line the same,

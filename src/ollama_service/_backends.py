@@ -17,13 +17,12 @@ light. A caller's `http_client=` or `transport=` always wins over any back-end.
 from __future__ import annotations
 
 import ipaddress
-import os
 from collections.abc import Mapping, MutableMapping
 from typing import Any, Final, Literal
-from urllib.request import getproxies
 
 import httpx
 
+from ._env import ENV_HTTP_BACKEND, http_backend, proxies
 from ._errors import OllamaRequestError
 
 __all__ = [
@@ -50,7 +49,6 @@ SYNC_KIND: Final[Kind] = "sync"
 BACKENDS: Final[tuple[Backend, ...]] = ("urllib3", "aiohttp", "httpx")
 SYNC_BACKENDS: Final[tuple[Backend, ...]] = ("urllib3", "httpx")
 ASYNC_BACKENDS: Final[tuple[Backend, ...]] = ("aiohttp", "httpx")
-ENV_HTTP_BACKEND: Final = "OLLAMA_HTTP_BACKEND"
 
 _DEFAULTS: Final[Mapping[Kind, Backend]] = {"sync": "urllib3", "async": "httpx"}
 _CHOICES: Final[Mapping[Kind, tuple[Backend, ...]]] = {
@@ -105,7 +103,7 @@ def choose_backend(
         return _named(backend, choices)
     if httpx_only:
         return "httpx"
-    value = (os.environ if environ is None else environ).get(ENV_HTTP_BACKEND, "").strip().lower()
+    value = http_backend(environ)
     if not value:
         return _DEFAULTS[kind]
     if value not in BACKENDS:
@@ -136,7 +134,7 @@ def environment_proxy_mounts(environ: Mapping[str, str] | None = None) -> dict[s
         `{"http://": "http://proxy:3128", "all://*example.com": None, ...}`; empty without
         proxies or with `NO_PROXY=*`.
     """
-    info = _proxies(environ)
+    info = proxies(environ)
     mounts: dict[str, str | None] = {}
     for scheme in ("http", "https", "all"):
         if info.get(scheme):
@@ -160,17 +158,6 @@ def environment_proxy_mounts(environ: Mapping[str, str] | None = None) -> dict[s
         else:
             mounts[f"all://*{host}"] = None
     return mounts
-
-
-def _proxies(environ: Mapping[str, str] | None) -> dict[str, str]:
-    if environ is None:
-        return getproxies()
-    found: dict[str, str] = {}
-    for name, value in environ.items():  # as urllib reads them: lower case wins
-        lowered = name.lower()
-        if value and lowered.endswith("_proxy") and (name == lowered or lowered[:-6] not in found):
-            found[lowered[:-6]] = value
-    return found
 
 
 def _is_ip(host: str, version: int) -> bool:

@@ -28,16 +28,8 @@ MAX_PORT: Final = 65535
 # The hosted service: the bare name means its HTTPS API, as in the official clients.
 OLLAMA_CLOUD_HOST: Final = "ollama.com"
 
-# --- Environment variables ---------------------------------------------------
+# --- The hosted web API ----------------------------------------------------
 
-# Our own, unambiguous name for a full URL; preferred when both are set.
-ENV_BASE_URL: Final = "OLLAMA_BASE_URL"
-# The name the server, the CLI and the official clients use.
-ENV_HOST: Final = "OLLAMA_HOST"
-# Bearer token for ollama.com's API, as the official docs name it.
-ENV_API_KEY: Final = "OLLAMA_API_KEY"
-# Where `web_search` and `web_fetch` go instead of ollama.com (a proxy, or a test server).
-ENV_WEB_BASE_URL: Final = "OLLAMA_WEB_BASE_URL"
 # Where the official library sends `web_search` and `web_fetch`.
 DEFAULT_WEB_BASE_URL: Final = "https://ollama.com"
 
@@ -128,9 +120,8 @@ LOGGER_NAME: Final = "ollama_service"
 
 # --- Service -----------------------------------------------------------------
 
-# The service's documented defaults (its configuration table), which name the
-# host as `localhost` and pick a model most installs have heard of.
-SERVICE_DEFAULT_BASE_URL: Final = "http://localhost:11434"
+# The service's default model when a call names none: one most installs have heard of. (Its
+# server is DEFAULT_BASE_URL, as for every other entry point.)
 SERVICE_DEFAULT_MODEL: Final = "llama2"
 
 # --- Request building --------------------------------------------------------

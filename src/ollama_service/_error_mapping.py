@@ -23,7 +23,8 @@ from typing import Final, cast
 import httpx
 import msgspec
 
-from ._constants import DEFAULT_BASE_URL, DEFAULT_MAX_REDIRECTS, ENV_BASE_URL, ENV_HOST
+from ._constants import DEFAULT_BASE_URL, DEFAULT_MAX_REDIRECTS
+from ._env import ENV_BASE_URL, ENV_HOST
 from ._error_builders import (
     JSON_DECODE_FAILURES,
     content_decoding_error,

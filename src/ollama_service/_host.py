@@ -14,14 +14,13 @@ surprise:
 - an invalid value raises OllamaRequestError naming it, where the official
   clients silently substitute the default port or pass an unknown scheme on.
 
-Nothing here reads the environment at import time.
+The environment is read through ``_env``, when a client is built, never at import time.
 """
 
 from __future__ import annotations
 
 import base64
 import ipaddress
-import os
 from collections.abc import Mapping
 from typing import Final
 from urllib.parse import unquote
@@ -31,13 +30,12 @@ from ._constants import (
     DEFAULT_HOST,
     DEFAULT_PORT,
     DEFAULT_SCHEME,
-    ENV_BASE_URL,
-    ENV_HOST,
     HTTP_DEFAULT_PORT,
     HTTPS_DEFAULT_PORT,
     MAX_PORT,
     OLLAMA_CLOUD_HOST,
 )
+from ._env import host_candidates
 from ._errors import OllamaRequestError
 
 __all__ = ["parse_host", "resolve_base_url", "split_credentials"]
@@ -174,12 +172,7 @@ def resolve_base_url(explicit: str | None = None, env: Mapping[str, str] | None 
         OllamaRequestError: If the chosen value is invalid; the message names
             the argument or variable it came from.
     """
-    environ: Mapping[str, str] = os.environ if env is None else env
-    candidates = (
-        ("host", explicit),
-        (ENV_BASE_URL, environ.get(ENV_BASE_URL)),
-        (ENV_HOST, environ.get(ENV_HOST)),
-    )
+    candidates = (("host", explicit), *host_candidates(env))
     for source, value in candidates:
         if value is None or not value.strip():
             continue

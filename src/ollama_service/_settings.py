@@ -5,7 +5,7 @@ never builds an `OllamaService` from the environment never pays for pydantic.
 
 | variable | default |
 | --- | --- |
-| `OLLAMA_BASE_URL` | `http://localhost:11434`, or `OLLAMA_HOST` when that is set |
+| `OLLAMA_BASE_URL` | `http://127.0.0.1:11434`, or `OLLAMA_HOST` when that is set |
 | `OLLAMA_HOST` | unset (parsed like the official clients parse it) |
 | `OLLAMA_DEFAULT_MODEL` | `llama2` |
 | `OLLAMA_TIMEOUT` | 300 seconds (read timeout) |
@@ -38,15 +38,13 @@ from ollama_service._constants import (
     DEFAULT_MAX_CONNECTIONS,
     DEFAULT_TIMEOUT,
     MAX_RESPONSE_BYTES,
-    SERVICE_DEFAULT_BASE_URL,
     SERVICE_DEFAULT_MODEL,
 )
+from ollama_service._env import ENV_HTTP_BACKEND, ENV_PREFIX
 from ollama_service._errors import OllamaRequestError
 from ollama_service._host import parse_host
 
 __all__ = ["OllamaSettings", "get_settings", "load_settings"]
-
-ENV_PREFIX = "OLLAMA_"
 
 
 class OllamaSettings(BaseSettings):
@@ -123,15 +121,14 @@ class OllamaSettings(BaseSettings):
 
     @property
     def resolved_base_url(self) -> str:
-        """The URL to dial: `base_url`, else `host`, else the service default."""
-        return parse_host(self.base_url or self.host or SERVICE_DEFAULT_BASE_URL)
+        """The URL to dial: `base_url`, else `host`, else `http://127.0.0.1:11434`, the default
+        of every entry point."""
+        return parse_host(self.base_url or self.host or None)
 
     def backend_for(self, kind: Kind) -> Backend:
         """The back-end of a client of `kind`: `http_backend` when it suits that client (one
         setting serves both services), otherwise the client's default."""
-        return choose_backend(
-            None, kind=kind, environ={"OLLAMA_HTTP_BACKEND": self.http_backend or ""}
-        )
+        return choose_backend(None, kind=kind, environ={ENV_HTTP_BACKEND: self.http_backend or ""})
 
     def api_key_value(self) -> str | None:
         """The API key in clear, for the Authorization header only."""

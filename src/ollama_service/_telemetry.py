@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import contextlib
 import importlib.util
-import os
 import sys
 import traceback
 from dataclasses import dataclass
@@ -24,6 +23,7 @@ from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import urlsplit
 
 from ollama_service import _genai as g
+from ollama_service._env import ENV_CAPTURE_CONTENT, ENV_OTEL_CAPTURE_CONTENT, ENV_PROPAGATE, flag
 from ollama_service._redact import redact_url
 from ollama_service._version import __version__
 
@@ -43,10 +43,7 @@ __all__ = [
 ]
 
 # Our switch for recording prompts and completions, and the one the GenAI instrumentations read.
-ENV_CAPTURE_CONTENT: Final = "OLLAMA_OTEL_CAPTURE_CONTENT"
-ENV_OTEL_CAPTURE_CONTENT: Final = "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT"
 # Inject the current trace context (`traceparent`) into request headers.
-ENV_PROPAGATE: Final = "OLLAMA_OTEL_PROPAGATE"
 
 INSTRUMENTATION_NAME: Final = "ollama_service"
 
@@ -57,12 +54,6 @@ _DURATION_BUCKETS: Final = (
 _TOKEN_BUCKETS: Final = (
     1, 4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304, 16777216, 67108864,
 )  # fmt: skip
-
-_TRUE: Final = frozenset({"1", "true", "yes", "on"})
-
-
-def _env_flag(*names: str) -> bool:
-    return any(os.environ.get(name, "").strip().lower() in _TRUE for name in names)
 
 
 @dataclass(frozen=True)
@@ -200,11 +191,9 @@ class ClientTelemetry:
         self.capture = (
             config.capture_content
             if config.capture_content is not None
-            else _env_flag(ENV_CAPTURE_CONTENT, ENV_OTEL_CAPTURE_CONTENT)
+            else flag(ENV_CAPTURE_CONTENT, ENV_OTEL_CAPTURE_CONTENT)
         )
-        self.propagate = (
-            config.propagate if config.propagate is not None else _env_flag(ENV_PROPAGATE)
-        )
+        self.propagate = config.propagate if config.propagate is not None else flag(ENV_PROPAGATE)
         self._config = config
         self._instruments: _Instruments | None = None
 

@@ -259,9 +259,9 @@ def test_base_url_beats_host_and_host_is_the_fallback(
         assert service.health_check() is True
 
 
-def test_without_any_setting_the_service_targets_localhost() -> None:
+def test_without_any_setting_the_service_targets_the_default_server() -> None:
     with SyncOllamaService() as service:
-        assert service.client.base_url == "http://localhost:11434"
+        assert service.client.base_url == "http://127.0.0.1:11434"
         assert service.default_model == "llama2"
 
 

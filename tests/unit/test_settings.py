@@ -45,7 +45,7 @@ def test_defaults() -> None:
     settings = load_settings()
     assert settings.base_url is None
     assert settings.host is None
-    assert settings.resolved_base_url == "http://localhost:11434"
+    assert settings.resolved_base_url == "http://127.0.0.1:11434"
     assert settings.default_model == "llama2"
     assert settings.timeout == 300.0
     assert settings.max_connections == 5
@@ -99,7 +99,7 @@ def test_timeout_inf_means_no_bound(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_a_blank_variable_counts_as_unset(monkeypatch: pytest.MonkeyPatch, variable: str) -> None:
     monkeypatch.setenv(variable, "")
     assert load_settings() == OllamaSettings()
-    assert load_settings().resolved_base_url == "http://localhost:11434"
+    assert load_settings().resolved_base_url == "http://127.0.0.1:11434"
 
 
 def test_overrides_win_over_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:

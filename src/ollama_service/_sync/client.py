@@ -18,13 +18,12 @@ from typing import Any, Literal, TypeVar, overload
 import httpx
 import msgspec
 
+from ollama_service import _env as env
 from ollama_service._affinity import affinity_key, check_affinity_header, routing_key
 from ollama_service._backends import SYNC_KIND, Backend, choose_backend, http_transport
 from ollama_service._constants import (
     DEFAULT_AFFINITY_HEADER,
     DEFAULT_WEB_BASE_URL,
-    ENV_API_KEY,
-    ENV_WEB_BASE_URL,
     MAX_RESPONSE_BYTES,
 )
 from ollama_service._deadline import DeadlineExpired, cap_timeout, expired, expiry
@@ -270,10 +269,10 @@ class Client:
         self._affinity_pin: str | None = None
         self._base_url, basic_auth = split_credentials(resolve_base_url(host))
         self._telemetry = client_telemetry(self._base_url, telemetry)
-        self._web_base_url = (
-            web_base_url or os.environ.get(ENV_WEB_BASE_URL) or DEFAULT_WEB_BASE_URL
-        ).rstrip("/")
-        key = api_key if api_key is not None else os.environ.get(ENV_API_KEY) or None
+        self._web_base_url = (web_base_url or env.web_base_url() or DEFAULT_WEB_BASE_URL).rstrip(
+            "/"
+        )
+        key = api_key if api_key is not None else env.api_key()
         all_headers = build_headers(api_key=key, headers=headers, basic_auth=basic_auth)
         self._deadline = check_deadline(deadline)
         self._max_response_bytes = (

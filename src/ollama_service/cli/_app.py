@@ -40,7 +40,7 @@ Talk to an Ollama server from the terminal, with the ollama-service SDK.
 
 The server is --host, else OLLAMA_HOSTS (comma-separated, for list, ps, show,
 pull and rm on several servers), else OLLAMA_BASE_URL, else OLLAMA_HOST, else
-http://localhost:11434. Other settings (OLLAMA_TIMEOUT, OLLAMA_MAX_RETRIES,
+http://127.0.0.1:11434. Other settings (OLLAMA_TIMEOUT, OLLAMA_MAX_RETRIES,
 OLLAMA_API_KEY, ...) are read as the SDK reads them."""
 
 _EPILOG: Final = """\

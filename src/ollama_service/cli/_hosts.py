@@ -8,12 +8,12 @@ OLLAMA_HOST"; when the user gave `--host`, the message should say so instead, wh
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Final
 
+from ollama_service._env import ENV_HOSTS, hosts
 from ollama_service._errors import OllamaRequestError
 from ollama_service._host import parse_host
 
@@ -25,7 +25,6 @@ __all__ = [
     "retry_reason",
 ]
 
-ENV_HOSTS: Final = "OLLAMA_HOSTS"
 _DEFAULT_SOURCE: Final = "OLLAMA_BASE_URL or OLLAMA_HOST"
 
 
@@ -60,11 +59,10 @@ def choose_hosts(
         OllamaRequestError: A value is not a valid host; the message names the setting and
             the value.
     """
-    env = os.environ if environ is None else environ
     if flags:
         values, source = list(flags), "--host"
     else:
-        raw = env.get(ENV_HOSTS, "")
+        raw = hosts(environ)
         values = [part.strip() for part in raw.split(",") if part.strip()]
         source = ENV_HOSTS if values else _DEFAULT_SOURCE
     urls: list[str] = []

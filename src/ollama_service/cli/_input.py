@@ -5,11 +5,11 @@ history file kept across sessions; `\"\"\"` starts and ends a multi-line message
 from __future__ import annotations
 
 import contextlib
-import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Final, TextIO
 
+from ollama_service._env import ENV_HISTORY, history_file
 from ollama_service.cli._render import Output
 
 __all__ = [
@@ -21,7 +21,7 @@ __all__ = [
     "terminal_reader",
 ]
 
-HISTORY_ENV: Final = "OLLAMA_SERVICE_HISTORY"
+HISTORY_ENV: Final = ENV_HISTORY
 _MULTILINE: Final = '"""'
 
 LineReader = Callable[[str], "str | None"]
@@ -71,7 +71,7 @@ def read_messages(read: LineReader, interactive: bool) -> Iterator[str]:
 
 
 def _history_file() -> Path:
-    configured = os.environ.get(HISTORY_ENV)
+    configured = history_file()
     if configured:
         return Path(configured).expanduser()
     return Path.home() / ".ollama-service" / "history"

@@ -8,13 +8,13 @@ and the demo, and is imported only there.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final, TextIO, cast
 
+from ollama_service import _env as env
 from ollama_service.cli._format import human_bytes, human_time, short_digest
 from ollama_service.cli._table import Column, layout
 from ollama_service.types import ListModel, ProcessModel, ShowResponse
@@ -103,14 +103,14 @@ class Output:
     @property
     def is_terminal(self) -> bool:
         """stdout is a terminal that can take control sequences (not `TERM=dumb`)."""
-        return _isatty(self.stdout) and os.environ.get("TERM", "") != "dumb"
+        return _isatty(self.stdout) and not env.dumb_terminal()
 
     @property
     def colour(self) -> bool:
         """Styles are wanted: a terminal without `NO_COLOR`, or `FORCE_COLOR`."""
-        if os.environ.get("FORCE_COLOR"):
+        if env.force_color():
             return True
-        return self.is_terminal and not os.environ.get("NO_COLOR")
+        return self.is_terminal and not env.no_color()
 
     @property
     def width(self) -> int | None:

@@ -1,7 +1,8 @@
 """`python -m codegen [--check]`: regenerate every generated file, or prove none is stale.
 
 Generated files:
-- `src/ollama_service/types/{__init__,_models,_operations}.py` from `openapi/ollama.yaml`;
+- `src/ollama_service/types/{__init__,_models,_operations}.py` and the endpoint methods
+  `src/ollama_service/_async/_endpoints.py` from `openapi/ollama.yaml`;
 - `src/ollama_service/_sync/*.py` and `tests/_sync/*.py` from their `_async` sources.
 
 Everything is formatted with ruff (the project's own settings) before it is written or compared,
@@ -16,6 +17,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from codegen._client import ENDPOINTS_PATH, render_endpoints
 from codegen._headers import MARKER
 from codegen._render import render_index, render_models, render_operations
 from codegen._spec import load
@@ -60,10 +62,22 @@ def type_outputs(spec_path: Path, source: str) -> dict[Path, str]:
     }
 
 
+def client_outputs(spec_path: Path, source: str, root: Path = ROOT) -> dict[Path, str]:
+    """Return {path: formatted text} for the generated endpoint methods, async and sync."""
+    ir = load(spec_path, source=source)
+    endpoints = {ENDPOINTS_PATH: ruff_format(render_endpoints(ir), ENDPOINTS_PATH, root)}
+    twin = sync_outputs(root, sources=endpoints, only_sources=True)
+    return {**endpoints, **{p: ruff_format(t, p, root) for p, t in twin.items()}}
+
+
 def all_outputs(root: Path = ROOT) -> dict[Path, str]:
     outputs = type_outputs(root / SPEC, SPEC)
-    outputs.update(sync_outputs(root))
-    return {path: ruff_format(text, path, root) for path, text in outputs.items()}
+    endpoints = {ENDPOINTS_PATH: render_endpoints(load(root / SPEC, source=SPEC))}
+    endpoints = {p: ruff_format(t, p, root) for p, t in endpoints.items()}
+    outputs.update(sync_outputs(root, sources=endpoints))
+    outputs = {path: ruff_format(text, path, root) for path, text in outputs.items()}
+    outputs.update(endpoints)
+    return outputs
 
 
 def orphans(root: Path, known: set[Path]) -> list[Path]:

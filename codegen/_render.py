@@ -11,7 +11,7 @@ import textwrap
 from typing import Any
 
 from codegen._headers import header
-from codegen._spec import AliasIR, FieldIR, OperationIR, SpecIR, StructIR
+from codegen._spec import AliasIR, FieldIR, OperationIR, SpecError, SpecIR, StructIR, python_name
 
 TYPES_PACKAGE = "ollama_service.types"
 
@@ -221,7 +221,7 @@ def render_alias(alias: AliasIR) -> str:
     return text + (f"\n{_doc(alias.description, '')}" if alias.description else "")
 
 
-def _const_name(op_id: str) -> str:
+def const_name(op_id: str) -> str:
     out = "".join(f"_{c}" if c.isupper() else c for c in op_id)
     return out.upper()
 
@@ -245,23 +245,43 @@ def render_operation(op: OperationIR, ir: SpecIR) -> str:
         "terminal_field": op.terminal_field,
         "terminal_value": op.terminal_value,
         "empty_body": op.empty_body or None,
-        "raw_body": op.raw_body or None,
         "affinity": op.affinity or None,
         "genai_operation": op.genai_operation,
         "web": op.web or None,
+        "max_retries": op.max_retries,
     }
     args = {**required, **{k: repr(v) for k, v in optional.items() if v is not None}}
+    if op.empty_body and response is not None:
+        # The result of a success without a body: a client-side constant of the declared type.
+        args["empty_result"] = _empty_result(op, ir)
     body = ", ".join(f"{k}={v}" for k, v in args.items())
-    line = f"{_const_name(op.operation_id)}: Final[Operation[{type_arg}]] = Operation({body})"
+    line = f"{const_name(op.operation_id)}: Final[Operation[{type_arg}]] = Operation({body})"
     return line + (f"\n{_doc(op.summary, '')}" if op.summary else "")
+
+
+def _empty_result(op: OperationIR, ir: SpecIR) -> str:
+    """`x-client-returns` of an empty-body operation, built from its required fields' defaults."""
+    if op.empty_result is None:
+        raise SpecError(
+            f"{op.operation_id}: an empty body returning {op.response_schema} needs x-empty-result"
+        )
+    values = {python_name(k): v for k, v in op.empty_result.items()}
+    return f"{op.response_schema}(" + ", ".join(f"{k}={v!r}" for k, v in values.items()) + ")"
+
+
+def client_operations(ir: SpecIR) -> list[OperationIR]:
+    """The operations the client calls: those with `x-python-method` (HEAD probes that no
+    client method sends are described by the spec but not generated)."""
+    return [op for op in ir.operations if op.python is not None]
 
 
 def render_operations(ir: SpecIR) -> str:
     struct_names = {s.name for s in ir.structs}
+    operations = client_operations(ir)
     used = sorted(
-        {op.response_schema for op in ir.operations if op.response_schema in struct_names} - {None}
+        {op.response_schema for op in operations if op.response_schema in struct_names} - {None}
     )
-    consts = [_const_name(op.operation_id) for op in ir.operations]
+    consts = [const_name(op.operation_id) for op in operations]
     parts = [
         header(ir.source, digest=ir.digest),
         _doc(
@@ -290,7 +310,7 @@ def render_operations(ir: SpecIR) -> str:
         '"""sha256 of the OpenAPI document these operations were generated from."""',
         "",
     ]
-    parts += [render_operation(op, ir) + "\n" for op in ir.operations]
+    parts += [render_operation(op, ir) + "\n" for op in operations]
     parts.append(
         "OPERATIONS: Final[dict[str, Operation[Any]]] = {"
         + ", ".join(f"{c}.name: {c}" for c in consts)

@@ -90,6 +90,10 @@ class OperationIR:
     affinity: tuple[str, ...] = ()
     genai_operation: str | None = None
     web: bool = False
+    max_retries: int | None = None
+    empty_result: dict[str, Any] | None = None
+    # `x-python-method`, as written; codegen/_client.py checks and renders it.
+    python: dict[str, Any] | None = None
 
 
 @dataclass
@@ -474,7 +478,20 @@ def _operation(method: str, path: str, op: dict[str, Any]) -> OperationIR:
         affinity=_affinity(op, where),
         genai_operation=op.get("x-genai-operation"),
         web=bool(op.get("x-ollama-web", False)),
+        max_retries=_max_retries(op, where),
+        empty_result=_obj(op["x-empty-result"]) if "x-empty-result" in op else None,
+        python=_obj(op["x-python-method"]) if "x-python-method" in op else None,
     )
+
+
+def _max_retries(op: dict[str, Any], where: str) -> int | None:
+    """`x-max-retries`: this operation's retry budget when the caller sets none."""
+    value: object = op.get("x-max-retries")
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise SpecError(f"{where}: x-max-retries must be an integer >= 0, got {value!r}")
+    return value
 
 
 def _affinity(op: dict[str, Any], where: str) -> tuple[str, ...]:

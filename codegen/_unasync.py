@@ -15,7 +15,7 @@ from pathlib import Path
 
 import unasync  # pyright: ignore[reportMissingTypeStubs]
 
-from codegen._headers import header
+from codegen._headers import MARKER, header
 from codegen.unasync_rules import (
     ASYNC_WORDS_ALLOWED,
     DOC_REWRITES,
@@ -33,12 +33,21 @@ _DOC_NAMES = re.compile(
 _ASYNC_LEFT = re.compile(r"\bawait |\b\w*Async\w*\b")
 
 
-def sync_outputs(root: Path, used: set[int] | None = None) -> dict[Path, str]:
+def sync_outputs(
+    root: Path,
+    used: set[int] | None = None,
+    sources: dict[Path, str] | None = None,
+    *,
+    only_sources: bool = False,
+) -> dict[Path, str]:
     """Return {generated path: text} for every `.py` file of every async tree.
 
     Args:
         root: The repository root.
         used: When given, collects the index of every DOC_REWRITES rule that matched.
+        sources: Async sources generated in this run ({path relative to root: text}); they
+            are converted from this text, not from the (maybe stale) file on disk.
+        only_sources: Convert only `sources`.
 
     Returns:
         The sync twins (unformatted), keyed by their path relative to `root`.
@@ -46,12 +55,20 @@ def sync_outputs(root: Path, used: set[int] | None = None) -> dict[Path, str]:
     outputs: dict[Path, str] = {}
     with tempfile.TemporaryDirectory() as tmp:
         scratch = Path(tmp)
+        fresh = sources or {}
         for src_dir, dst_dir in TREES:
-            for src in sorted((root / src_dir).rglob("*.py")):
+            found: set[Path] = set() if only_sources else set((root / src_dir).rglob("*.py"))
+            found |= {root / p for p in fresh if p.is_relative_to(src_dir)}
+            for src in sorted(found):
                 rel = src.relative_to(root / src_dir)
                 staged = scratch / "_async" / src_dir.replace("/", "__") / rel
                 staged.parent.mkdir(parents=True, exist_ok=True)
-                shutil.copyfile(src, staged)
+                generated = fresh.get(src.relative_to(root))
+                if generated is not None:
+                    # Its own header says where it comes from; the twin gets a header naming it.
+                    staged.write_text(_without_header(generated), encoding="utf-8")
+                else:
+                    shutil.copyfile(src, staged)
                 rule = unasync.Rule("/_async/", "/_sync/", additional_replacements=REPLACEMENTS)
                 unasync.unasync_files([str(staged)], rules=[rule])  # pyright: ignore[reportUnknownMemberType]
                 converted = Path(str(staged).replace("/_async/", "/_sync/", 1))
@@ -60,6 +77,15 @@ def sync_outputs(root: Path, used: set[int] | None = None) -> dict[Path, str]:
                 source = f"{src_dir}/{rel.as_posix()}"
                 outputs[Path(dst_dir) / rel] = header(source) + "\n".join(kept) + "\n"
     return outputs
+
+
+def _without_header(text: str) -> str:
+    lines = text.splitlines(keepends=True)
+    if not lines or not lines[0].startswith(MARKER):
+        return text
+    while lines and lines[0].startswith("#"):
+        lines.pop(0)
+    return "".join(lines).lstrip("\n")
 
 
 def unused_replacements(root: Path) -> list[str]:

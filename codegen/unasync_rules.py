@@ -21,6 +21,9 @@ TREES: Final[tuple[tuple[str, str], ...]] = (
 REPLACEMENTS: Final[dict[str, str]] = {
     # Public class names: default unasync would produce `SyncClient`, `SyncStream`, ...
     "AsyncClient": "Client",
+    "AsyncClientBase": "ClientBase",
+    "AsyncClientCore": "ClientCore",
+    "AsyncEndpoints": "Endpoints",
     "AsyncStream": "Stream",
     "OllamaService": "SyncOllamaService",
     "AsyncTextStream": "TextStream",

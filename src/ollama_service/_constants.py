@@ -64,9 +64,6 @@ KEEPALIVE_EXPIRY: Final = 30.0
 # Enough attempts to ride out a busy queue or a restarting server, few enough
 # that a dead server fails fast.
 DEFAULT_MAX_ATTEMPTS: Final = 3
-# Pulls are long and the server resumes them: fewer attempts than other calls,
-# then the caller decides.
-PULL_MAX_ATTEMPTS: Final = 2
 # Exponential backoff bounds: the first wait, and the ceiling it doubles up to.
 RETRY_MIN_BACKOFF: Final = 1.0
 RETRY_MAX_BACKOFF: Final = 10.0

@@ -33,7 +33,6 @@ from typing import Final
 from ._constants import (
     DEFAULT_MAX_ATTEMPTS,
     PRE_PROCESSING_STATUSES,
-    PULL_MAX_ATTEMPTS,
     RETRY_AFTER_CAP,
     RETRY_MAX_BACKOFF,
     RETRY_MIN_BACKOFF,
@@ -48,12 +47,13 @@ from ._errors import (
 )
 
 __all__ = [
+    "ClientRetries",
     "OnRetry",
     "RetryPolicy",
     "backoff_delay",
+    "client_retries",
     "is_retryable_status",
     "parse_retry_after",
-    "retry_policies",
     "should_retry",
 ]
 
@@ -258,16 +258,31 @@ class RetryPolicy:
         return replace(self, max_attempts=max_attempts)
 
 
-def retry_policies(
+@dataclass(frozen=True)
+class ClientRetries:
+    """A client's retry settings: its policy, and whether the caller chose the retry count.
+
+    An operation may carry a smaller budget of its own in the spec (`x-max-retries`, e.g. pull:
+    long and resumable); it applies only while the caller has not set `max_retries`.
+    """
+
+    policy: RetryPolicy
+    explicit: bool
+
+    def for_operation(self, max_retries: int | None) -> RetryPolicy:
+        """The policy for an operation whose own budget is `max_retries` (None: no own budget)."""
+        if max_retries is None or self.explicit:
+            return self.policy
+        return self.policy.with_attempts(min(max_retries + 1, self.policy.max_attempts))
+
+
+def client_retries(
     max_retries: int | None,
     *,
     min_backoff: float | None = None,
     max_backoff: float | None = None,
-) -> tuple[RetryPolicy, RetryPolicy]:
-    """Return (the policy for most calls, the policy for pull) from the public settings.
-
-    Pulls are long and resumable, so they get fewer attempts by default; an explicit
-    `max_retries` applies to both.
+) -> ClientRetries:
+    """Return a client's retry settings from its public ones.
 
     Raises:
         OllamaRequestError: A negative count or an invalid backoff bound (named).
@@ -277,8 +292,7 @@ def retry_policies(
         max_backoff=RETRY_MAX_BACKOFF if max_backoff is None else max_backoff,
     )
     if max_retries is None:
-        return policy, policy.with_attempts(min(PULL_MAX_ATTEMPTS, policy.max_attempts))
+        return ClientRetries(policy, explicit=False)
     if isinstance(max_retries, bool) or max_retries < 0:
         raise OllamaRequestError(f"max_retries must be 0 or more, got {max_retries!r}")
-    policy = policy.with_attempts(max_retries + 1)
-    return policy, policy
+    return ClientRetries(policy.with_attempts(max_retries + 1), explicit=True)

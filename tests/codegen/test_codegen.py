@@ -13,7 +13,7 @@ import msgspec
 import pytest
 import yaml
 
-from codegen.__main__ import ROOT, SPEC, ruff_format, type_outputs
+from codegen.__main__ import ROOT, SPEC, client_outputs, ruff_format, type_outputs
 from codegen._render import render_struct
 from codegen._spec import SpecError, _TypeResolver, load, python_name
 from codegen._unasync import async_leftovers, rewrite_prose, sync_outputs, unused_doc_rewrites
@@ -25,7 +25,10 @@ MINI_SOURCE = "tests/codegen/mini/mini.yaml"
 
 def _mini_outputs() -> dict[str, str]:
     outputs = type_outputs(HERE / "mini.yaml", MINI_SOURCE)
-    return {path.name: ruff_format(text, path) for path, text in outputs.items()}
+    named = {path.name: ruff_format(text, path) for path, text in outputs.items()}
+    for path, text in client_outputs(HERE / "mini.yaml", MINI_SOURCE).items():
+        named[("sync" if "_sync" in path.parts else "async") + path.name] = text
+    return named
 
 
 @pytest.fixture(scope="module")
@@ -33,7 +36,10 @@ def mini_outputs() -> dict[str, str]:
     return _mini_outputs()
 
 
-@pytest.mark.parametrize("name", ["_models.py", "_operations.py", "__init__.py"])
+@pytest.mark.parametrize(
+    "name",
+    ["_models.py", "_operations.py", "__init__.py", "async_endpoints.py", "sync_endpoints.py"],
+)
 def test_golden_output(mini_outputs: dict[str, str], name: str) -> None:
     """The mini spec renders to exactly the committed files (refresh them by running this file)."""
     expected = EXPECTED / f"{name}.txt"

@@ -417,3 +417,34 @@ def test_each_call_gets_a_fresh_loop() -> None:
     first = retrying(FAST, idempotent=True)
     second = retrying(FAST, idempotent=True)
     assert first is not second
+
+
+# --- Per-operation budgets (the spec's x-max-retries) ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("max_retries", "op_budget", "attempts"),
+    [
+        (None, None, 3),  # the default: 2 retries
+        (None, 1, 2),  # pull's own budget applies while the caller sets none
+        (None, 5, 3),  # an operation's budget never raises the client's
+        (0, 1, 1),
+        (4, 1, 5),  # an explicit max_retries applies to every operation
+        (4, None, 5),
+    ],
+)
+def test_client_retries_for_operation(
+    max_retries: int | None, op_budget: int | None, attempts: int
+) -> None:
+    from ollama_service._retry import client_retries
+
+    assert client_retries(max_retries).for_operation(op_budget).max_attempts == attempts
+
+
+def test_pull_budget_comes_from_the_spec() -> None:
+    from ollama_service._retry import client_retries
+    from ollama_service.types._operations import OPERATIONS, PULL
+
+    assert PULL.max_retries == 1
+    assert [name for name, op in OPERATIONS.items() if op.max_retries is not None] == ["pull"]
+    assert client_retries(None).for_operation(PULL.max_retries).max_attempts == 2

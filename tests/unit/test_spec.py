@@ -1140,3 +1140,73 @@ def test_tagged_union_branches_exclude_each_other(
     matching = [name for name in _branches(union).values() if not _errors(name, instance)]
     assert matching == ([] if branch is None else [branch])
     assert bool(_errors(union, instance)) is (branch is None)
+
+
+# x-python-method, x-max-retries, x-empty-result: the client's surface and behaviour
+# ---------------------------------------------------------------------------
+
+# The Python method of every operation the clients expose; the HEAD probes that no method
+# sends (healthHead, versionHead, listHead) have none, so no Operation is generated for them.
+PYTHON_METHODS = {
+    "health": "health",
+    "version": "version",
+    "generate": "generate",
+    "chat": "chat",
+    "embed": "embed",
+    "embeddings": "embeddings",
+    "list": "list",
+    "show": "show",
+    "create": "create",
+    "copy": "copy",
+    "delete": "delete",
+    "pull": "pull",
+    "push": "push",
+    "ps": "ps",
+    "blobExists": "blob_exists",
+    "createBlob": "create_blob",
+    "webSearch": "web_search",
+    "webFetch": "web_fetch",
+    "systemone": "systemone",
+}
+HAND_WRITTEN = {"health", "blobExists", "createBlob", "systemone"}
+
+
+def test_python_methods() -> None:
+    named = {
+        op_id: op["x-python-method"]["name"]
+        for op_id, (_, _, op) in OPERATIONS.items()
+        if "x-python-method" in op
+    }
+    assert {k: v for k, v in named.items() if k in PYTHON_METHODS} == PYTHON_METHODS
+    written = {
+        op_id
+        for op_id, (_, _, op) in OPERATIONS.items()
+        if op.get("x-python-method", {}).get("hand-written")
+    }
+    assert written == HAND_WRITTEN
+
+
+@pytest.mark.parametrize("op_id", sorted(set(PYTHON_METHODS) - HAND_WRITTEN))
+def test_python_method_excludes_say_why(op_id: str) -> None:
+    """A request property left out of the method is listed with a reason, never silently."""
+    ext = OPERATIONS[op_id][2]["x-python-method"]
+    for name, reason in ext.get("exclude", {}).items():
+        assert isinstance(reason, str), (op_id, name)
+        assert len(reason) > 10, (op_id, name)
+
+
+def test_retry_budgets() -> None:
+    """Only pull (long, resumed by the server) has a smaller budget of its own."""
+    budgets = {
+        op_id: op["x-max-retries"]
+        for op_id, (_, _, op) in OPERATIONS.items()
+        if "x-max-retries" in op
+    }
+    assert budgets == {"pull": 1}
+
+
+def test_empty_results() -> None:
+    """Empty-body operations that return a client-side struct say which value."""
+    for op_id, (_, _, op) in OPERATIONS.items():
+        if "x-client-returns" in op:
+            assert op["x-empty-result"] == {"status": "success"}, op_id

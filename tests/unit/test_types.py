@@ -487,3 +487,29 @@ def test_every_struct_is_a_compact_base_struct(struct_type: type) -> None:
     """Every struct has the mapping behaviour and leaves defaults out of the JSON."""
     assert issubclass(struct_type, BaseStruct)
     assert struct_type.__struct_config__.omit_defaults
+
+
+# --- Operation.streams: the stream field and the server's default, from the spec ---------------
+
+
+def test_operation_streams_reads_the_stream_field() -> None:
+    from ollama_service.types import CopyRequest, GenerateRequest, PullRequest
+    from ollama_service.types._operations import COPY, GENERATE, PULL
+
+    assert GENERATE.streams(GenerateRequest(model="m", stream=True)) is True
+    assert GENERATE.streams(GenerateRequest(model="m", stream=False)) is False
+    # Unset: the server's default (x-ollama-stream default: true).
+    assert GENERATE.streams(GenerateRequest(model="m")) is True
+    assert PULL.streams(PullRequest(model="m", stream=False)) is False
+    assert COPY.streams(CopyRequest(source="a", destination="b")) is False
+
+
+def test_empty_body_operations_have_their_result() -> None:
+    from ollama_service.types import StatusResponse
+    from ollama_service.types._operations import OPERATIONS
+
+    for name in ("copy", "delete"):
+        op = OPERATIONS[name]
+        assert op.empty_body
+        assert op.decoder is None
+        assert op.empty_result == StatusResponse(status="success")

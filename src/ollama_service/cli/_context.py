@@ -15,10 +15,11 @@ from typing import TYPE_CHECKING, Final, TextIO
 
 import httpx
 
-from ollama_service._retry import retry_policies
+from ollama_service._retry import client_retries
 from ollama_service._sync.client import Client
 from ollama_service.cli._hosts import HostChoice, retry_reason
 from ollama_service.cli._render import Output
+from ollama_service.types._operations import OPERATIONS
 
 if TYPE_CHECKING:
     from ollama_service._settings import OllamaSettings
@@ -38,9 +39,14 @@ class RetryNotices(logging.Handler):
     def __init__(self, output: Output, settings: OllamaSettings) -> None:
         super().__init__(logging.WARNING)
         self._output = output
-        policy, pull_policy = retry_policies(settings.max_retries)
-        self._attempts = policy.max_attempts
-        self._pull_attempts = pull_policy.max_attempts
+        retries = client_retries(settings.max_retries)
+        self._attempts = retries.policy.max_attempts
+        # Operations with a retry budget of their own (the spec's x-max-retries), by path.
+        self._attempts_by_path = {
+            op.path: retries.for_operation(op.max_retries).max_attempts
+            for op in OPERATIONS.values()
+            if op.max_retries is not None
+        }
 
     def emit(self, record: logging.LogRecord) -> None:
         if record.msg != _RETRY_EVENT:
@@ -48,7 +54,7 @@ class RetryNotices(logging.Handler):
         fields = record.__dict__
         attempt = int(fields.get("attempt", 1)) + 1
         delay = float(fields.get("delay", 0.0))
-        of = self._pull_attempts if fields.get("path") == "/api/pull" else self._attempts
+        of = self._attempts_by_path.get(str(fields.get("path")), self._attempts)
         reason = retry_reason(str(fields.get("error_message") or fields.get("error", "")))
         thread = threading.current_thread().name
         where = (

@@ -232,8 +232,11 @@ class Operation(Generic[_T]):
         stream_default: What the server does when that field is absent.
         terminal_field: The field of the final stream item that marks the end...
         terminal_value: ...and the value it has there.
-        empty_body: Success replies carry no body.
-        raw_body: The request body is raw bytes, not JSON.
+        empty_body: Success replies carry no body: the call's result is `empty_result`.
+        empty_result: What a call returns for a success without a body (the spec's
+            `x-client-returns`, e.g. `StatusResponse(status="success")` for copy and delete).
+        max_retries: This operation's own retry budget (retries after the first attempt) while
+            the caller sets no `max_retries`, e.g. 1 for pull; None: the client's.
         affinity: The request fields or path parameters whose first set value is the routing
             key of the affinity header (see `ollama_service._affinity`); empty: no header.
         genai_operation: `gen_ai.operation.name` of its telemetry span (`chat`,
@@ -252,10 +255,21 @@ class Operation(Generic[_T]):
     terminal_field: str | None = None
     terminal_value: object = None
     empty_body: bool = False
-    raw_body: bool = False
+    empty_result: _T | None = None
     affinity: tuple[str, ...] = ()
     genai_operation: str | None = None
     web: bool = False
+    max_retries: int | None = None
+
+    def streams(self, request: msgspec.Struct) -> bool:
+        """Whether this request asks for an NDJSON stream (its stream field, or the server's
+        default when the field is unset); False for an operation that never streams."""
+        if self.stream_field is None:
+            return False
+        value = getattr(request, self.stream_field, msgspec.UNSET)
+        if value is msgspec.UNSET or value is None:
+            return bool(self.stream_default)
+        return bool(value)
 
 
 _plan.register_view_table(OFFICIAL_VIEW, MAPPING_OR_MODEL)

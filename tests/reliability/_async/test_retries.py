@@ -16,7 +16,7 @@ from email.utils import format_datetime
 import pytest
 
 from ollama_service import OllamaResponseError, OllamaServerBusyError
-from ollama_service._async import client as client_module
+from ollama_service._async import _core as core_module  # where the send path retries
 from ollama_service.testing import FakeOllamaServer
 
 from ._support import KINDS, Api, AsyncWaitIdle, expected_pieces, retry_records
@@ -132,10 +132,8 @@ async def test_retry_after_nonzero_values_are_waited_exactly(
     async def record_sleep(seconds: float) -> None:
         slept.append(seconds)
 
-    real = client_module.async_retrying  # pyright: ignore[reportPrivateImportUsage] - patched on purpose
-    monkeypatch.setattr(
-        client_module, "async_retrying", functools.partial(real, sleep=record_sleep)
-    )
+    real = core_module.async_retrying  # pyright: ignore[reportPrivateImportUsage] - patched on purpose
+    monkeypatch.setattr(core_module, "async_retrying", functools.partial(real, sleep=record_sleep))
     future = format_datetime(datetime.now(timezone.utc) + timedelta(seconds=45), usegmt=True)
     fake.faults.busy(1, retry_after="7")
     fake.faults.busy(1, retry_after=future)

@@ -18,7 +18,7 @@ from email.utils import format_datetime
 import pytest
 
 from ollama_service import OllamaResponseError, OllamaServerBusyError
-from ollama_service._sync import client as client_module
+from ollama_service._sync import _core as core_module  # where the send path retries
 from ollama_service.testing import FakeOllamaServer
 
 from ._support import KINDS, Api, SyncWaitIdle, expected_pieces, retry_records
@@ -130,8 +130,8 @@ def test_retry_after_nonzero_values_are_waited_exactly(
     def record_sleep(seconds: float) -> None:
         slept.append(seconds)
 
-    real = client_module.retrying  # pyright: ignore[reportPrivateImportUsage] - patched on purpose
-    monkeypatch.setattr(client_module, "retrying", functools.partial(real, sleep=record_sleep))
+    real = core_module.retrying  # pyright: ignore[reportPrivateImportUsage] - patched on purpose
+    monkeypatch.setattr(core_module, "retrying", functools.partial(real, sleep=record_sleep))
     future = format_datetime(datetime.now(timezone.utc) + timedelta(seconds=45), usegmt=True)
     fake.faults.busy(1, retry_after="7")
     fake.faults.busy(1, retry_after=future)

@@ -26,7 +26,9 @@ def _field_doc(f: FieldIR, is_request: bool) -> str:
     notes: list[str] = []
     if f.json_name != f.py_name:
         notes.append(f"Sent as `{f.json_name}`.")
-    if f.server_default is not None and not isinstance(f.server_default, (list, dict)):
+    if f.sends_default:
+        notes.append(f"Defaults to `{_json_literal(f.server_default)}`, always sent.")
+    elif f.server_default is not None and not isinstance(f.server_default, (list, dict)):
         literal = _json_literal(f.server_default)
         # Requests: what the server assumes; replies: what an absent key decodes as.
         notes.append(
@@ -49,6 +51,8 @@ def _json_literal(value: Any) -> str:
 
 def _annotation(f: FieldIR, is_request: bool) -> tuple[str, str | None]:
     """Return (annotation, default expression or None for a required field)."""
+    if f.sends_default:
+        return f.type_expr, f.zero
     if is_request:
         if f.required:
             return f.type_expr, None

@@ -42,6 +42,8 @@ class FieldIR:
     server_default: Any = None
     deprecated: bool = False
     alias: str | None = None
+    # `x-send-default: true`: the client fills in `default:` and always sends it.
+    sends_default: bool = False
 
 
 @dataclass(frozen=True)
@@ -280,10 +282,15 @@ def _struct(
         # A reply field decodes to a value (never None) when every server sends it (`required`)
         # or when the server leaves it out only while it holds its `default:` (Go omitempty,
         # or a key older servers lack). Request structs keep UNSET instead.
-        fills = not is_request and (is_required or "default" in prop)
-        if not is_request and not is_required and "default" in prop:
+        sends_default = _sends_default(where, type_expr, prop, is_required)
+        fills = not is_request and (is_required or "default" in prop) and not sends_default
+        if fills and not is_required and "default" in prop:
             _check_reply_default(where, type_expr, prop, resolver)
         zero = None
+        if sends_default:
+            # A factory, not a plain default: msgspec's `omit_defaults` leaves out a value equal
+            # to a plain default, but cannot compare against a factory's, so it always encodes it.
+            zero = f"msgspec.field(default_factory=lambda: {prop['default']!r})"
         if fills and type_expr == "datetime":
             # No "empty" datetime exists: an absent date decodes as None.
             type_expr, nullable = "datetime | None", True
@@ -301,6 +308,7 @@ def _struct(
                 server_default=prop.get("default"),
                 deprecated=bool(prop.get("deprecated", False)),
                 alias=_alias(prop, where),
+                sends_default=sends_default,
             )
         )
     missing = required - {f.json_name for f in fields} - ({tag_ir.json_name} if tag_ir else set())
@@ -319,6 +327,33 @@ def _struct(
 
 # The empty value of each simple type: the only `default:` an optional reply field may have.
 _EMPTY: dict[str, object] = {"str": "", "int": 0, "float": 0, "bool": False}
+
+
+def _sends_default(where: str, type_expr: str, prop: dict[str, Any], is_required: bool) -> bool:
+    """`x-send-default: true`: the field's `default:` is what the client fills in and sends.
+
+    For keys the server does not need but the official library always sends (`Tool.type` is
+    `"function"`), so the same call sends the same JSON. The default must be a plain value of the
+    field's simple type (a string, number or boolean), on an optional property.
+    """
+    flag = prop.get("x-send-default", False)
+    if flag is False:
+        return False
+    if flag is not True:
+        raise SpecError(f"{where}: x-send-default must be true, got {flag!r}")
+    if is_required or "default" not in prop:
+        raise SpecError(f"{where}: x-send-default needs an optional property with a `default:`")
+    default = prop["default"]
+    expected = {"str": (str,), "int": (int,), "float": (int, float), "bool": (bool,)}
+    ok = type_expr in expected and isinstance(default, expected[type_expr])
+    if ok and type_expr != "bool" and isinstance(default, bool):
+        ok = False
+    if not ok:
+        raise SpecError(
+            f"{where}: x-send-default needs a string, number or boolean default of the field's"
+            f" type ({type_expr}); got {default!r}"
+        )
+    return True
 
 
 def _check_reply_default(

@@ -119,6 +119,15 @@ CASES: list[tuple[str, tuple[Any, ...], dict[str, Any]]] = [
         },
     ),
     ("chat", ("m", [{"role": "user", "content": "hi"}]), {"tools": [get_weather]}),
+    # Tools given as dicts without "type": both fill in "function" (and "object" for the
+    # parameters) and send it.
+    (
+        "chat",
+        ("m", [{"role": "user", "content": "hi"}]),
+        {"tools": [{"function": {"name": "x", "parameters": {"properties": {}}}}]},
+    ),
+    ("chat", ("m", [{"role": "user", "content": "hi"}]), {"tools": [{"function": {"name": "x"}}]}),
+    ("chat", ("m", [{"role": "user", "content": "hi"}]), {"tools": [{}]}),
     (
         "chat",
         ("m", [{"role": "user", "content": "hi"}]),
@@ -228,3 +237,36 @@ def test_a_parameter_with_a_default_is_not_required() -> None:
     assert ours["tools"][0]["function"]["parameters"]["required"] == ["city"]
     official["tools"][0]["function"]["parameters"]["required"] = ["city"]
     assert ours == official
+
+
+def _tool_objects(lib: Any) -> list[Any]:
+    """The same tools built with each library's own `Tool` classes, without "type"."""
+    function = lib.Tool.Function
+    return [
+        lib.Tool(function=function(name="x", parameters=function.Parameters(properties={}))),
+        lib.Tool(function=function(name="y", description="d")),
+        lib.Tool(),
+    ]
+
+
+@pytest.mark.parametrize("make_tools", [_tool_objects], ids=["tool-objects"])
+def test_tool_objects_send_the_same_json(make_tools: Callable[[Any], list[Any]]) -> None:
+    """`Tool` objects fill in `type` as the official models do, and it goes on the wire."""
+    messages = [{"role": "user", "content": "hi"}]
+    official = _sent_by(
+        lambda transport: ollama.Client(host="http://h:1", transport=transport),
+        "chat",
+        ("m",),
+        {"messages": messages, "tools": make_tools(ollama)},
+    )
+    ours = _sent_by(
+        lambda transport: ollama_service.Client(
+            "http://h:1", http_client=httpx.Client(transport=transport)
+        ),
+        "chat",
+        ("m",),
+        {"messages": messages, "tools": make_tools(ollama_service)},
+    )
+    assert ours == official
+    assert [tool["type"] for tool in ours[3]["tools"]] == ["function"] * 3
+    assert ours[3]["tools"][0]["function"]["parameters"]["type"] == "object"

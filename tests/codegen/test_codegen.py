@@ -148,6 +148,23 @@ def test_generated_mini_structs_behave(mini_outputs: dict[str, str], tmp_path: P
         sys.modules.pop("mini_models", None)
 
 
+def test_send_default_is_filled_in_and_always_sent(
+    mini_outputs: dict[str, str], tmp_path: Path
+) -> None:
+    """`x-send-default`: the attribute reads the default and the JSON always carries it."""
+    models = _import("mini_send_models", mini_outputs["_models.py"], tmp_path)
+    try:
+        assert models.Part().kind == "part"
+        assert msgspec.json.encode(models.Part()) == b'{"kind":"part"}'
+        assert msgspec.json.encode(models.Part(kind="other")) == b'{"kind":"other"}'
+        assert msgspec.json.decode(b"{}", type=models.Part).kind == "part"
+        # Nested in a struct that is encoded with omit_defaults too.
+        resp = models.EchoResponse(part=models.Part(score=1.5))
+        assert b'"part":{"score":1.5,"kind":"part"}' in msgspec.json.encode(resp)
+    finally:
+        sys.modules.pop("mini_send_models", None)
+
+
 def test_generated_tagged_unions_behave(mini_outputs: dict[str, str], tmp_path: Path) -> None:
     """A `oneOf` with a `discriminator` is a msgspec tagged union: picked by its tag."""
     models = _import("mini_tagged", mini_outputs["_models.py"], tmp_path)
@@ -416,6 +433,32 @@ def _one_field_spec(tmp_path: Path, prop: dict[str, Any], *, required: bool, req
         # Requests: `default:` documents the server's default; the field stays UNSET.
         ({"type": "integer", "default": 40}, False, True, "f: int | UnsetType = UNSET"),
         ({"type": "integer"}, True, True, "f: int"),
+        # `x-send-default`: filled in and always sent (a factory defeats `omit_defaults`), on
+        # replies/shared types and requests alike.
+        (
+            {"type": "string", "default": "function", "x-send-default": True},
+            False,
+            False,
+            "f: str = msgspec.field(default_factory=lambda: 'function')",
+        ),
+        (
+            {"type": "integer", "default": 4, "x-send-default": True},
+            False,
+            True,
+            "f: int = msgspec.field(default_factory=lambda: 4)",
+        ),
+        (
+            {"type": "number", "default": 1, "x-send-default": True},
+            False,
+            False,
+            "f: float = msgspec.field(default_factory=lambda: 1)",
+        ),
+        (
+            {"type": "boolean", "default": True, "x-send-default": True},
+            False,
+            True,
+            "f: bool = msgspec.field(default_factory=lambda: True)",
+        ),
     ],
 )
 def test_reply_field_defaults(
@@ -449,3 +492,40 @@ def test_reply_default_must_be_the_empty_value(tmp_path: Path, prop: dict[str, A
     """`omit_defaults` would drop a meaningful default from requests, so it is refused."""
     with pytest.raises(SpecError, match=r"Thing\.f: the default of an optional reply field"):
         _one_field_spec(tmp_path, prop, required=False, request=False)
+
+
+@pytest.mark.parametrize(
+    ("prop", "required", "message"),
+    [
+        ({"type": "string", "x-send-default": True}, False, "needs an optional property"),
+        (
+            {"type": "string", "default": "a", "x-send-default": True},
+            True,
+            "needs an optional property",
+        ),
+        ({"type": "string", "default": "a", "x-send-default": "yes"}, False, "must be true"),
+        ({"type": "string", "default": 1, "x-send-default": True}, False, r"needs .*type \(str\)"),
+        (
+            {"type": "integer", "default": True, "x-send-default": True},
+            False,
+            r"needs .*type \(int\)",
+        ),
+        (
+            {"type": "array", "items": {"type": "string"}, "default": [], "x-send-default": True},
+            False,
+            "needs a string, number or boolean",
+        ),
+        (
+            {"$ref": "#/components/schemas/Part", "default": {}, "x-send-default": True},
+            False,
+            "needs a string, number or boolean",
+        ),
+    ],
+    ids=["no-default", "required", "not-true", "int-for-str", "bool-for-int", "list", "struct"],
+)
+def test_send_default_errors_name_the_place(
+    tmp_path: Path, prop: dict[str, Any], required: bool, message: str
+) -> None:
+    for request in (False, True):
+        with pytest.raises(SpecError, match=rf"Thing\.f: x-send-default {message}"):
+            _one_field_spec(tmp_path, prop, required=required, request=request)

@@ -863,7 +863,9 @@ def test_reply_defaults_are_what_an_absent_key_decodes_as(name: str) -> None:
 
     It is never on a required property (absent cannot happen there), and it is the empty value
     of the type, or an object for a struct (the generator refuses anything else, because
-    `omit_defaults` would drop a meaningful default from requests).
+    `omit_defaults` would drop a meaningful default from requests). The one exception is a
+    property marked `x-send-default: true`: the client fills in its default and always sends
+    it, so it is a meaningful scalar (`Tool.type: function`), never an empty one.
     """
     schema = SCHEMAS[name]
     for prop, sub in schema["properties"].items():
@@ -871,6 +873,11 @@ def test_reply_defaults_are_what_an_absent_key_decodes_as(name: str) -> None:
             continue
         assert prop not in schema.get("required", []), f"{name}.{prop}: required with a default"
         default = sub["default"]
+        if sub.get("x-send-default") is True:
+            scalar = {"string": str, "integer": int, "number": (int, float), "boolean": bool}
+            assert isinstance(default, scalar[sub["type"]]), f"{name}.{prop}: {default!r}"
+            assert default not in ("", 0, False), f"{name}.{prop}: an empty default is not sent"
+            continue
         if "$ref" in sub:
             assert isinstance(default, dict), f"{name}.{prop}"
         else:
@@ -884,6 +891,33 @@ def test_reply_defaults_are_what_an_absent_key_decodes_as(name: str) -> None:
             }
             assert default == empty[sub["type"]], f"{name}.{prop}: {default!r} is not empty"
             assert isinstance(default, bool) is (sub["type"] == "boolean"), f"{name}.{prop}"
+
+
+def test_send_default_marks_a_property_with_a_default() -> None:
+    """`x-send-default: true` is only ever on a property that has a `default:` to send."""
+    marked = [
+        path for path, node in _walk(SPEC) if isinstance(node, dict) and "x-send-default" in node
+    ]
+    assert marked
+    for path, node in _walk(SPEC):
+        if isinstance(node, dict) and "x-send-default" in node:
+            assert node["x-send-default"] is True, path
+            assert "default" in node, path
+
+
+# What the official library's models fill in and always send (pydantic `Field` defaults that
+# its `model_dump(exclude_none=True)` keeps): the same values, sent the same way.
+OFFICIAL_SENT_DEFAULTS = [
+    ("Tool", "type", "function"),
+    ("ToolFunctionParameters", "type", "object"),
+]
+
+
+@pytest.mark.parametrize(("name", "prop", "value"), OFFICIAL_SENT_DEFAULTS)
+def test_official_sent_defaults_are_sent(name: str, prop: str, value: str) -> None:
+    sub = SCHEMAS[name]["properties"][prop]
+    assert sub["default"] == value
+    assert sub["x-send-default"] is True
 
 
 # Keywords that would make a plain validator read the document differently from us: our own

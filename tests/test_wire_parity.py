@@ -239,6 +239,65 @@ def test_a_parameter_with_a_default_is_not_required() -> None:
     assert ours == official
 
 
+def _own_objects(lib: Any) -> list[tuple[str, tuple[Any, ...], dict[str, Any]]]:
+    """Calls made with each library's own models (`Message`, `Options`, `Image`, `ToolCall`)."""
+    call = lib.Message.ToolCall
+    user = [lib.Message(role="user", content="hi")]
+    return [
+        ("chat", ("m", user), {"options": lib.Options(temperature=0.2, stop=["x"])}),
+        (
+            "chat",
+            ("m", [lib.Message(role="user", content="hi", images=[lib.Image(value=b"abc")])]),
+            {},
+        ),
+        (
+            "chat",
+            (
+                "m",
+                [
+                    lib.Message(
+                        role="assistant",
+                        tool_calls=[call(function=call.Function(name="f", arguments={"a": 1}))],
+                    ),
+                    lib.Message(role="tool", content="r", tool_name="f"),
+                    lib.Message(role="assistant", content="", thinking="t"),
+                ],
+            ),
+            {},
+        ),
+        (
+            "generate",
+            ("m", "hi"),
+            {"options": lib.Options(seed=1), "images": [lib.Image(value=b"x")]},
+        ),
+        ("embed", ("m", "hi"), {"options": lib.Options(num_ctx=8)}),
+        (
+            "create",
+            ("m",),
+            {"from_": "b", "messages": user, "files": {"a": "sha256:x"}, "template": "t"},
+        ),
+    ]
+
+
+@pytest.mark.parametrize("index", range(len(_own_objects(ollama))))
+def test_each_librarys_own_models_send_the_same_json(index: int) -> None:
+    """Models left unset (`content`, `Options` keys) are not sent by either library."""
+    name, args, kwargs = _own_objects(ollama)[index]
+    official = _sent_by(
+        lambda transport: ollama.Client(host="http://h:1", transport=transport), name, args, kwargs
+    )
+    name, args, kwargs = _own_objects(ollama_service)[index]
+    ours = _sent_by(
+        lambda transport: ollama_service.Client(
+            "http://h:1", http_client=httpx.Client(transport=transport)
+        ),
+        name,
+        args,
+        kwargs,
+    )
+    assert ours == official
+
+
 def _tool_objects(lib: Any) -> list[Any]:
     """The same tools built with each library's own `Tool` classes, without "type"."""
     function = lib.Tool.Function

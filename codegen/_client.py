@@ -20,7 +20,7 @@ from typing import Any, cast
 from codegen._headers import header
 from codegen._render import const_name
 from codegen._spec import FieldIR, OperationIR, SpecError, SpecIR, StructIR, python_name
-from codegen.client_inputs import NORMALISE, TYPES, adapter_for
+from codegen.client_inputs import INPUTS, TYPES, adapter_for
 
 ENDPOINTS_PATH = Path("src/ollama_service/_async/_endpoints.py")
 CLASS_NAME = "AsyncEndpoints"
@@ -206,7 +206,7 @@ def _param(
         value = adapter.convert.format(value=py)
     elif default == "None":
         value = f"unset_if_none({py})"
-        imports.setdefault(NORMALISE, set()).add("unset_if_none")
+        imports.setdefault(INPUTS, set()).add("unset_if_none")
     else:
         value = py
     doc = (

@@ -18,11 +18,36 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Final
 
-# Where the hand-written normalisers live.
-NORMALISE = "ollama_service._request"
+# Where each hand-written normaliser (and input type) lives.
+_HOMES: Final[dict[str, str]] = {
+    "require_model": "ollama_service._coerce",
+    "require_text": "ollama_service._coerce",
+    "encode_images": "ollama_service._images",
+    "normalize_tools": "ollama_service._tools",
+    "normalize_format": "ollama_service._normalize",
+    "normalize_input": "ollama_service._normalize",
+    "normalize_keep_alive": "ollama_service._normalize",
+    "normalize_messages": "ollama_service._normalize",
+    "normalize_options": "ollama_service._normalize",
+    "normalize_think": "ollama_service._normalize",
+    "unset_if_none": "ollama_service._inputs",
+    "FormatInput": "ollama_service._inputs",
+    "ImageInput": "ollama_service._inputs",
+    "KeepAliveInput": "ollama_service._inputs",
+    "ThinkInput": "ollama_service._inputs",
+    "ToolInput": "ollama_service._inputs",
+}
 # The input type aliases (the official library's objects included).
 INPUTS = "ollama_service._inputs"
 TYPES = "ollama_service.types"
+
+
+def _home(*names: str) -> dict[str, tuple[str, ...]]:
+    """The imports of `names`, by the module each lives in."""
+    found: dict[str, tuple[str, ...]] = {}
+    for name in names:
+        found[_HOMES[name]] = (*found.get(_HOMES[name], ()), name)
+    return found
 
 
 @dataclass(frozen=True)
@@ -42,14 +67,14 @@ class Adapter:
 _OPTIONS = Adapter(
     "OptionsInput",
     "normalize_options({value})",
-    {NORMALISE: ("normalize_options",), INPUTS: ("OptionsInput",)},
+    {**_home("normalize_options"), INPUTS: ("OptionsInput",)},
     "Runtime options (dict or `Options`); an unknown key is sent with a warning.",
 )
 _MESSAGES = Adapter(
     "Sequence[MessageInput]",
     "normalize_messages({value})",
     {
-        NORMALISE: ("normalize_messages",),
+        **_home("normalize_messages"),
         INPUTS: ("MessageInput",),
         "collections.abc": ("Sequence",),
     },
@@ -57,40 +82,40 @@ _MESSAGES = Adapter(
 _DIGESTS = Adapter(
     "Mapping[str, str]",
     "unset_if_none(None if {value} is None else dict({value}))",
-    {NORMALISE: ("unset_if_none",), "collections.abc": ("Mapping",)},
+    {**_home("unset_if_none"), "collections.abc": ("Mapping",)},
 )
 
 ADAPTERS: Final[dict[str, Adapter]] = {
     # A model name is checked (non-empty string) before anything is sent.
-    "model": Adapter(None, "require_model({value})", {NORMALISE: ("require_model",)}),
+    "model": Adapter(None, "require_model({value})", {**_home("require_model")}),
     "CopyRequest.source": Adapter(
-        None, 'require_model({value}, "source")', {NORMALISE: ("require_model",)}
+        None, 'require_model({value}, "source")', {**_home("require_model")}
     ),
     "CopyRequest.destination": Adapter(
-        None, 'require_model({value}, "destination")', {NORMALISE: ("require_model",)}
+        None, 'require_model({value}, "destination")', {**_home("require_model")}
     ),
     "WebSearchRequest.query": Adapter(
-        None, 'require_text({value}, "web_search: query")', {NORMALISE: ("require_text",)}
+        None, 'require_text({value}, "web_search: query")', {**_home("require_text")}
     ),
     "WebFetchRequest.url": Adapter(
-        None, 'require_text({value}, "web_fetch: url")', {NORMALISE: ("require_text",)}
+        None, 'require_text({value}, "web_fetch: url")', {**_home("require_text")}
     ),
     "images": Adapter(
         "Sequence[ImageInput]",
         "encode_images({value})",
-        {NORMALISE: ("ImageInput", "encode_images"), "collections.abc": ("Sequence",)},
+        {**_home("ImageInput", "encode_images"), "collections.abc": ("Sequence",)},
         "Paths, bytes or base64 strings, for vision models.",
     ),
     "think": Adapter(
         "ThinkInput",
         "normalize_think({value})",
-        {NORMALISE: ("ThinkInput", "normalize_think")},
+        {**_home("ThinkInput", "normalize_think")},
         "Thinking on/off, or a level (`low`, `medium`, `high`, `max`).",
     ),
     "format": Adapter(
         "FormatInput",
         "normalize_format({value})",
-        {NORMALISE: ("FormatInput", "normalize_format")},
+        {**_home("FormatInput", "normalize_format")},
         '`"json"`, a JSON Schema dict, or a msgspec Struct type (its schema is sent; decode the'
         " reply with `ollama_service.parse_structured`).",
     ),
@@ -104,7 +129,7 @@ ADAPTERS: Final[dict[str, Adapter]] = {
     "keep_alive": Adapter(
         "KeepAliveInput",
         "normalize_keep_alive({value})",
-        {NORMALISE: ("KeepAliveInput", "normalize_keep_alive")},
+        {**_home("KeepAliveInput", "normalize_keep_alive")},
         'How long the model stays loaded: seconds, a duration like `"5m"`, or a `timedelta`;'
         " negative keeps it loaded, 0 unloads it.",
     ),
@@ -120,26 +145,26 @@ ADAPTERS: Final[dict[str, Adapter]] = {
     "ChatRequest.tools": Adapter(
         "Sequence[ToolInput]",
         "normalize_tools({value} or [])",
-        {NORMALISE: ("ToolInput", "normalize_tools"), "collections.abc": ("Sequence",)},
+        {**_home("ToolInput", "normalize_tools"), "collections.abc": ("Sequence",)},
         "Tools the model may call: JSON-schema dicts, `Tool` structs, or plain Python functions"
         " (their signature and Google-style docstring become the schema).",
     ),
     "EmbedRequest.input": Adapter(
         "str | Sequence[str]",
         "normalize_input({value})",
-        {NORMALISE: ("normalize_input",), "collections.abc": ("Sequence",)},
+        {**_home("normalize_input"), "collections.abc": ("Sequence",)},
     ),
     "GenerateRequest.context": Adapter(
         "Sequence[int]",
         "unset_if_none(None if {value} is None else list({value}))",
-        {NORMALISE: ("unset_if_none",), "collections.abc": ("Sequence",)},
+        {**_home("unset_if_none"), "collections.abc": ("Sequence",)},
     ),
     "CreateRequest.files": _DIGESTS,
     "CreateRequest.adapters": _DIGESTS,
     "CreateRequest.license": Adapter(
         "str | Sequence[str]",
         "unset_if_none({value} if {value} is None or isinstance({value}, str) else list({value}))",
-        {NORMALISE: ("unset_if_none",), "collections.abc": ("Sequence",)},
+        {**_home("unset_if_none"), "collections.abc": ("Sequence",)},
     ),
 }
 

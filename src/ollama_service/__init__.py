@@ -55,7 +55,7 @@ from ollama_service._errors import (
     RequestError,
     ResponseError,
 )
-from ollama_service._image import Image
+from ollama_service._images import Image
 from ollama_service._structured import parse_structured
 from ollama_service._sync.client import Client
 from ollama_service._sync.service import SyncOllamaService

@@ -11,9 +11,10 @@ from typing import Any
 
 from ollama_service._async.client import AsyncClient
 from ollama_service._errors import CONNECTION_ERROR_MESSAGE
-from ollama_service._image import Image
-from ollama_service._request import normalize_messages, normalize_tools
+from ollama_service._images import Image
+from ollama_service._normalize import normalize_messages
 from ollama_service._sync.client import Client
+from ollama_service._tools import normalize_tools
 from ollama_service.types import Message, Tool
 
 __all__ = [

@@ -14,8 +14,8 @@ from typing import Any, Final, TypeAlias, cast
 
 import msgspec
 
+from ollama_service._coerce import foreign_dump
 from ollama_service._errors import OllamaRequestError
-from ollama_service._request import foreign_dump
 from ollama_service.types import (
     SystemOneChoiceQuestion,
     SystemOneContent,

@@ -8,7 +8,7 @@ official base classes (`SubscriptableBaseModel`, `BaseRequest`, ...) all name `B
 from __future__ import annotations
 
 from ollama_service._errors import RequestError, ResponseError
-from ollama_service._image import Image
+from ollama_service._images import Image
 from ollama_service.types import (
     BaseStruct,
     ChatRequest,

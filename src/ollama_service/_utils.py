@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ollama_service._request import function_to_tool
+from ollama_service._tools import function_to_tool
 
 __all__ = ["convert_function_to_tool"]
 

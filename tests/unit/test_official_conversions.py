@@ -28,7 +28,8 @@ from ollama._utils import convert_function_to_tool
 
 import ollama_service
 from ollama_service._errors import OllamaRequestError
-from ollama_service._request import encode_image, function_to_tool
+from ollama_service._images import encode_image
+from ollama_service._tools import function_to_tool
 from ollama_service.types import CreateRequest, Options
 
 B64 = base64.b64encode(b"\x89PNG fake image").decode()

@@ -1,4 +1,5 @@
-"""Request building (`_request`), reply decoding (`_decode`) and structured output (`_structured`).
+"""Request building (`_normalize`, `_coerce`, `_images`, `_tools`, `_blobs`, `_body`,
+`_service_kwargs`, `_inputs`), reply decoding (`_decode`) and structured output (`_structured`).
 
 Everything here is pure, so it is tested directly and table-driven: each normalizer with the
 inputs callers really pass (official-library habits included) and the ones it must refuse,
@@ -28,31 +29,25 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings, strategies as st
 from msgspec import UNSET
 
+from ollama_service._blobs import blob_digest, blob_path
+from ollama_service._body import encode_body
+from ollama_service._coerce import require_model
 from ollama_service._decode import decode_item, repair_tool_arguments
 from ollama_service._errors import OllamaDecodeError, OllamaRequestError, OllamaStreamError
-from ollama_service._request import (
-    GENERATE_KWARGS,
-    NOT_GIVEN,
-    NotGiven,
-    blob_digest,
-    blob_path,
-    encode_body,
-    encode_image,
-    encode_images,
-    function_to_tool,
+from ollama_service._images import encode_image, encode_images
+from ollama_service._inputs import NOT_GIVEN, NotGiven, unset_if_none
+from ollama_service._normalize import (
     normalize_format,
     normalize_input,
     normalize_keep_alive,
     normalize_messages,
     normalize_options,
     normalize_think,
-    normalize_tools,
-    require_model,
-    split_kwargs,
     struct_schema,
-    unset_if_none,
 )
+from ollama_service._service_kwargs import GENERATE_KWARGS, split_kwargs
 from ollama_service._structured import parse_structured
+from ollama_service._tools import function_to_tool, normalize_tools
 from ollama_service._twins import file_digest
 from ollama_service.types import (
     ChatRequest,

@@ -25,6 +25,9 @@ import msgspec
 from ollama_service._affinity import routing_key
 from ollama_service._async._core import AsyncClientCore
 from ollama_service._async.streams import AsyncStream
+from ollama_service._blobs import blob_digest, blob_path
+from ollama_service._body import encode_body
+from ollama_service._coerce import require_model
 from ollama_service._deadline import expiry
 from ollama_service._decode import decode_body
 from ollama_service._errors import (
@@ -36,15 +39,8 @@ from ollama_service._http_config import (
     check_deadline,
     check_max_response_bytes,
 )
+from ollama_service._inputs import NOT_GIVEN, NotGiven
 from ollama_service._redact import redact_headers, redact_url
-from ollama_service._request import (
-    NOT_GIVEN,
-    NotGiven,
-    blob_digest,
-    blob_path,
-    encode_body,
-    require_model,
-)
 from ollama_service._retry import client_retries
 from ollama_service._twins import (
     AsyncUpload,

@@ -47,11 +47,8 @@ from ollama_service._http_config import (
     headers_for_foreign_client,
 )
 from ollama_service._httpcore_guard import guard_pool
+from ollama_service._inputs import NOT_GIVEN, NotGiven
 from ollama_service._logging import log_request, log_retry
-from ollama_service._request import (
-    NOT_GIVEN,
-    NotGiven,
-)
 from ollama_service._retry import client_retries, parse_retry_after, should_retry
 from ollama_service._retry_loop import async_retrying, release_frames
 from ollama_service._telemetry import CallRecord, Telemetry, client_telemetry

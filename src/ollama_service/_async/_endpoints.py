@@ -16,26 +16,28 @@ from typing import Literal, overload
 
 from ollama_service._async._base import AsyncClientBase
 from ollama_service._async.streams import AsyncStream
+from ollama_service._coerce import require_model, require_text
 from ollama_service._errors import OllamaRequestError
-from ollama_service._inputs import MessageInput, OptionsInput
-from ollama_service._request import (
+from ollama_service._images import encode_images
+from ollama_service._inputs import (
     FormatInput,
     ImageInput,
     KeepAliveInput,
+    MessageInput,
+    OptionsInput,
     ThinkInput,
     ToolInput,
-    encode_images,
+    unset_if_none,
+)
+from ollama_service._normalize import (
     normalize_format,
     normalize_input,
     normalize_keep_alive,
     normalize_messages,
     normalize_options,
     normalize_think,
-    normalize_tools,
-    require_model,
-    require_text,
-    unset_if_none,
 )
+from ollama_service._tools import normalize_tools
 from ollama_service.types import (
     ChatRequest,
     ChatResponse,

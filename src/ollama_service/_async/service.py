@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, overload
 from ollama_service._async.client import AsyncClient
 from ollama_service._async.streams import AsyncStream
 from ollama_service._backends import ASYNC_KIND, Backend
+from ollama_service._coerce import require_model
 from ollama_service._errors import (
     OllamaModelNotFoundError,
     OllamaRequestError,
@@ -22,13 +23,7 @@ from ollama_service._errors import (
 )
 from ollama_service._inputs import MessageInput
 from ollama_service._redact import redact_url
-from ollama_service._request import (
-    CHAT_KWARGS,
-    EMBED_KWARGS,
-    GENERATE_KWARGS,
-    require_model,
-    split_kwargs,
-)
+from ollama_service._service_kwargs import CHAT_KWARGS, EMBED_KWARGS, GENERATE_KWARGS, split_kwargs
 from ollama_service._telemetry import Telemetry
 from ollama_service.types import (
     ChatResponse,

@@ -13,7 +13,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from ollama_service._request import KeepAliveInput, normalize_keep_alive, require_model
+from ollama_service._coerce import require_model
+from ollama_service._inputs import KeepAliveInput
+from ollama_service._normalize import normalize_keep_alive
 from ollama_service._sync._endpoints import Endpoints
 from ollama_service._systemone import QuestionInput, normalize_questions, normalize_state
 from ollama_service.types import SystemOneContent, SystemOneRequest, SystemOneResponse

@@ -3,42 +3,31 @@
 from __future__ import annotations
 
 import difflib
-import typing
-from collections.abc import Mapping
+import inspect
+from collections.abc import Callable, Collection, Mapping
 from typing import Any
 
 from ._normalize import OPTION_KEYS
 
-__all__ = ["CHAT_KWARGS", "EMBED_KWARGS", "GENERATE_KWARGS", "split_kwargs"]
+__all__ = ["request_keywords", "split_kwargs"]
 
 
-# Request fields that `OllamaService.generate/chat/embed(**kwargs)` pass through; every other
-# name must be a runtime option.
-GENERATE_KWARGS: typing.Final = frozenset(
-    {
-        "system",
-        "format",
-        "images",
-        "keep_alive",
-        "think",
-        "raw",
-        "suffix",
-        "template",
-        "context",
-        "logprobs",
-        "top_logprobs",
-        "truncate",
-        "shift",
-    }
-)
+def request_keywords(method: Callable[..., object], named: Collection[str]) -> frozenset[str]:
+    """The request fields a service passes through `**kwargs` to a client method.
 
+    Read from the method's signature, which is generated from the spec, so a request field
+    added there reaches `OllamaService.generate(**kwargs)` without an edit here.
 
-CHAT_KWARGS: typing.Final = frozenset(
-    {"tools", "format", "keep_alive", "think", "logprobs", "top_logprobs", "truncate", "shift"}
-)
+    Args:
+        method: The client method, e.g. `AsyncClient.generate`.
+        named: The parameters the service passes itself (`model`, `prompt`, `stream`).
 
-
-EMBED_KWARGS: typing.Final = frozenset({"truncate", "keep_alive", "dimensions"})
+    Returns:
+        Every parameter except `self`, `named` and `options` (which `split_kwargs` merges with
+        the options given by name).
+    """
+    skip = {"self", "options", *named}
+    return frozenset(name for name in inspect.signature(method).parameters if name not in skip)
 
 
 def split_kwargs(

@@ -103,6 +103,10 @@ GENERATE_FIELDS: list[tuple[str, Any, str]] = [
     ("top_logprobs", 2, "llama3.2"),
     ("truncate", True, "llama3.2"),
     ("shift", False, "llama3.2"),
+    # Accepted because the client's generated `generate` has them (not listed by hand).
+    ("width", 512, "llama3.2"),
+    ("height", 256, "llama3.2"),
+    ("steps", 4, "llama3.2"),
 ]
 
 

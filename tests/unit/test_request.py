@@ -45,7 +45,7 @@ from ollama_service._normalize import (
     normalize_think,
     struct_schema,
 )
-from ollama_service._service_kwargs import GENERATE_KWARGS, split_kwargs
+from ollama_service._service_kwargs import request_keywords, split_kwargs
 from ollama_service._structured import parse_structured
 from ollama_service._tools import function_to_tool, normalize_tools
 from ollama_service._twins import file_digest
@@ -1577,5 +1577,86 @@ def test_split_kwargs(
 )
 def test_split_kwargs_rejects_unknown_names(name: str, message: str) -> None:
     with pytest.raises(TypeError) as info:
-        split_kwargs("generate", {name: 1}, GENERATE_KWARGS)
+        split_kwargs("generate", {name: 1}, frozenset({"system", "format", "images"}))
     assert message in str(info.value)
+
+
+# --- request_keywords (which keyword arguments a service passes through) ----------------
+
+
+def _method(
+    self: object,
+    model: str,
+    prompt: str = "",
+    *,
+    stream: bool = False,
+    options: object = None,
+    system: str = "",
+    width: int = 0,
+) -> None:
+    """A stand-in for a generated client method."""
+
+
+@pytest.mark.parametrize(
+    ("named", "expected"),
+    [
+        pytest.param(
+            ("model", "prompt", "stream"), {"system", "width"}, id="service-names-its-own"
+        ),
+        pytest.param((), {"model", "prompt", "stream", "system", "width"}, id="nothing-named"),
+        pytest.param(("system", "width", "model", "prompt", "stream"), set(), id="all-named"),
+    ],
+)
+def test_request_keywords(named: tuple[str, ...], expected: set[str]) -> None:
+    """`self` and `options` never pass through; the rest come from the signature."""
+    assert request_keywords(_method, named) == expected
+
+
+# What the services accepted when these sets were written by hand: the generated signatures must
+# keep accepting every one of them (a field dropped from the spec would break callers).
+_HAND_WRITTEN_BEFORE = {
+    "generate": {
+        "system",
+        "format",
+        "images",
+        "keep_alive",
+        "think",
+        "raw",
+        "suffix",
+        "template",
+        "context",
+        "logprobs",
+        "top_logprobs",
+        "truncate",
+        "shift",
+    },
+    "chat": {
+        "tools",
+        "format",
+        "keep_alive",
+        "think",
+        "logprobs",
+        "top_logprobs",
+        "truncate",
+        "shift",
+    },
+    "embed": {"truncate", "keep_alive", "dimensions"},
+}
+
+
+@pytest.mark.parametrize("method", sorted(_HAND_WRITTEN_BEFORE))
+def test_services_accept_every_request_field_of_the_client(method: str) -> None:
+    """Every keyword of the generated client method except the ones the service names."""
+    from ollama_service import AsyncClient, Client
+    from ollama_service._async import service as async_service
+    from ollama_service._sync import service as sync_service
+
+    named = {
+        "generate": ("model", "prompt", "stream"),
+        "chat": ("model", "messages", "stream"),
+        "embed": ("model", "input"),
+    }[method]
+    for client, module in ((AsyncClient, async_service), (Client, sync_service)):
+        accepted = getattr(module, f"_{method.upper()}_KWARGS")
+        assert accepted == request_keywords(getattr(client, method), named)
+        assert _HAND_WRITTEN_BEFORE[method] <= accepted

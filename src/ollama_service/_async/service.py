@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Final, Generic, Literal, TypeVar, overload
 
 from ollama_service._async.client import AsyncClient
 from ollama_service._async.streams import AsyncStream
@@ -23,7 +23,7 @@ from ollama_service._errors import (
 )
 from ollama_service._inputs import MessageInput
 from ollama_service._redact import redact_url
-from ollama_service._service_kwargs import CHAT_KWARGS, EMBED_KWARGS, GENERATE_KWARGS, split_kwargs
+from ollama_service._service_kwargs import request_keywords, split_kwargs
 from ollama_service._telemetry import Telemetry
 from ollama_service.types import (
     ChatResponse,
@@ -43,6 +43,12 @@ _S = TypeVar("_S", bound="OllamaService")
 
 # What the server says in a pull stream when the registry has no such model.
 _PULL_NOT_FOUND = "file does not exist"
+
+# The request fields each text method passes through `**kwargs`: what the client's generated
+# method accepts, less what the service passes itself.
+_GENERATE_KWARGS: Final = request_keywords(AsyncClient.generate, ("model", "prompt", "stream"))
+_CHAT_KWARGS: Final = request_keywords(AsyncClient.chat, ("model", "messages", "stream"))
+_EMBED_KWARGS: Final = request_keywords(AsyncClient.embed, ("model", "input"))
 
 
 async def _pieces(stream: AsyncStream[T], text: Callable[[T], str]) -> AsyncIterator[str]:
@@ -235,7 +241,7 @@ class OllamaService:
             OllamaConnectionError: Ollama is not running or not reachable.
             OllamaServiceError: Any other failure.
         """
-        request, _ = split_kwargs("generate", kwargs, GENERATE_KWARGS)
+        request, _ = split_kwargs("generate", kwargs, _GENERATE_KWARGS)
         name = self._model(model)
         if stream:
             parts = await self.client.generate(name, prompt, stream=True, **request)
@@ -284,7 +290,7 @@ class OllamaService:
             OllamaConnectionError: Ollama is not running or not reachable.
             OllamaServiceError: Any other failure.
         """
-        request, _ = split_kwargs("chat", kwargs, CHAT_KWARGS)
+        request, _ = split_kwargs("chat", kwargs, _CHAT_KWARGS)
         name = self._model(model)
         if stream:
             parts = await self.client.chat(name, messages, stream=True, **request)
@@ -302,7 +308,7 @@ class OllamaService:
             OllamaModelNotFoundError: The model is not installed.
             OllamaServiceError: Any other failure.
         """
-        request, _ = split_kwargs("embed", kwargs, EMBED_KWARGS)
+        request, _ = split_kwargs("embed", kwargs, _EMBED_KWARGS)
         reply = await self.client.embed(self._model(model), input, **request)
         return reply.embeddings
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Final, Generic, Literal, TypeVar, overload
 
 from ollama_service._backends import SYNC_KIND, Backend
 from ollama_service._coerce import require_model
@@ -23,7 +23,7 @@ from ollama_service._errors import (
 )
 from ollama_service._inputs import MessageInput
 from ollama_service._redact import redact_url
-from ollama_service._service_kwargs import CHAT_KWARGS, EMBED_KWARGS, GENERATE_KWARGS, split_kwargs
+from ollama_service._service_kwargs import request_keywords, split_kwargs
 from ollama_service._sync.client import Client
 from ollama_service._sync.streams import Stream
 from ollama_service._telemetry import Telemetry
@@ -45,6 +45,12 @@ _S = TypeVar("_S", bound="SyncOllamaService")
 
 # What the server says in a pull stream when the registry has no such model.
 _PULL_NOT_FOUND = "file does not exist"
+
+# The request fields each text method passes through `**kwargs`: what the client's generated
+# method accepts, less what the service passes itself.
+_GENERATE_KWARGS: Final = request_keywords(Client.generate, ("model", "prompt", "stream"))
+_CHAT_KWARGS: Final = request_keywords(Client.chat, ("model", "messages", "stream"))
+_EMBED_KWARGS: Final = request_keywords(Client.embed, ("model", "input"))
 
 
 def _pieces(stream: Stream[T], text: Callable[[T], str]) -> Iterator[str]:
@@ -237,7 +243,7 @@ class SyncOllamaService:
             OllamaConnectionError: Ollama is not running or not reachable.
             OllamaServiceError: Any other failure.
         """
-        request, _ = split_kwargs("generate", kwargs, GENERATE_KWARGS)
+        request, _ = split_kwargs("generate", kwargs, _GENERATE_KWARGS)
         name = self._model(model)
         if stream:
             parts = self.client.generate(name, prompt, stream=True, **request)
@@ -286,7 +292,7 @@ class SyncOllamaService:
             OllamaConnectionError: Ollama is not running or not reachable.
             OllamaServiceError: Any other failure.
         """
-        request, _ = split_kwargs("chat", kwargs, CHAT_KWARGS)
+        request, _ = split_kwargs("chat", kwargs, _CHAT_KWARGS)
         name = self._model(model)
         if stream:
             parts = self.client.chat(name, messages, stream=True, **request)
@@ -304,7 +310,7 @@ class SyncOllamaService:
             OllamaModelNotFoundError: The model is not installed.
             OllamaServiceError: Any other failure.
         """
-        request, _ = split_kwargs("embed", kwargs, EMBED_KWARGS)
+        request, _ = split_kwargs("embed", kwargs, _EMBED_KWARGS)
         reply = self.client.embed(self._model(model), input, **request)
         return reply.embeddings
 

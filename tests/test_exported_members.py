@@ -44,6 +44,7 @@ def test_all_is_sorted_and_every_name_resolves(name: str) -> None:
         "OllamaStreamError",
         "OllamaDecodeError",
         "OllamaRequestError",
+        "OllamaFileNotFoundError",
         "ResponseError",
         "RequestError",
         "parse_structured",

@@ -44,6 +44,8 @@ terminals.
 
 from __future__ import annotations
 
+import errno
+import os
 from typing import Final, Literal
 
 from ._constants import DEFAULT_MAX_REDIRECTS
@@ -54,6 +56,7 @@ __all__ = [
     "OllamaConnectionError",
     "OllamaContentDecodingError",
     "OllamaDecodeError",
+    "OllamaFileNotFoundError",
     "OllamaModelNotFoundError",
     "OllamaRedirectError",
     "OllamaRequestError",
@@ -111,6 +114,31 @@ class OllamaRequestError(OllamaServiceError, ValueError):
     def __init__(self, message: str = "", *, attempts: int = 1) -> None:
         super().__init__(message, attempts=attempts)
         self.error = message
+
+
+class OllamaFileNotFoundError(OllamaRequestError, FileNotFoundError):
+    """A file the call must read (an image, a blob) does not exist; nothing was sent.
+
+    Also a builtin ``FileNotFoundError``, as the official library raises for a missing
+    ``Path``, and still a ``ValueError`` through ``OllamaRequestError``.
+
+    Attributes:
+        filename: The path as given.
+    """
+
+    def __init__(self, message: str = "", filename: str = "", *, attempts: int = 1) -> None:
+        super().__init__(message, attempts=attempts)
+        self.errno = errno.ENOENT
+        self.strerror = os.strerror(errno.ENOENT)
+        self.filename = filename
+
+    def __str__(self) -> str:
+        # Our message names the argument and the file; OSError's own format would not.
+        return self.message
+
+    def __reduce__(self) -> tuple[object, ...]:
+        # OSError keeps `filename` in a slot that pickling by `args` alone would lose.
+        return (type(self), (self.message, self.filename), dict(self.__dict__))
 
 
 class OllamaConnectionError(OllamaServiceError, ConnectionError):

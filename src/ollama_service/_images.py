@@ -18,7 +18,7 @@ from msgspec import UNSET, UnsetType
 
 from ._coerce import as_list
 from ._constants import MAX_PATH_CHARS
-from ._errors import OllamaRequestError
+from ._errors import OllamaFileNotFoundError, OllamaRequestError
 
 __all__ = ["Image", "encode_image", "encode_images"]
 
@@ -45,8 +45,10 @@ def encode_image(image: object, argument: str = "images") -> str:
         argument: The argument name used in error messages.
 
     Raises:
-        OllamaRequestError: A path that does not exist, or a string that is neither an
-            existing path nor base64 (where the official library raises too).
+        OllamaFileNotFoundError: A path that does not exist (also a `FileNotFoundError`, as
+            the official library raises for a missing `Path`, and a `ValueError`).
+        OllamaRequestError: A string that is neither an existing path nor base64 (where the
+            official library raises too).
     """
     if isinstance(image, (bytes, bytearray, memoryview)):
         return base64.b64encode(cast("bytes", image)).decode("ascii")
@@ -95,9 +97,9 @@ def _checked_base64(data: str, original: str, argument: str, *, may_be_path: boo
     )
 
 
-def _not_found(image: str, argument: str) -> OllamaRequestError:
-    return OllamaRequestError(
-        f"{argument}: image file not found: {image!r} (the file does not exist)"
+def _not_found(image: str, argument: str) -> OllamaFileNotFoundError:
+    return OllamaFileNotFoundError(
+        f"{argument}: image file not found: {image!r} (the file does not exist)", image
     )
 
 

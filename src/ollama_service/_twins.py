@@ -20,7 +20,7 @@ import httpx
 
 from ollama_service._constants import FILE_CHUNK_BYTES
 from ollama_service._deadline import DeadlineExpired, bounded, remaining
-from ollama_service._errors import OllamaRequestError
+from ollama_service._errors import OllamaFileNotFoundError, OllamaRequestError
 
 if TYPE_CHECKING:
     import asyncio
@@ -64,7 +64,9 @@ def _open(path: Path) -> BinaryIO:
     try:
         return path.open("rb")
     except FileNotFoundError:
-        raise OllamaRequestError(f"create_blob: file not found: {str(path)!r}") from None
+        raise OllamaFileNotFoundError(
+            f"create_blob: file not found: {str(path)!r}", str(path)
+        ) from None
     except OSError as exc:
         raise OllamaRequestError(f"create_blob: cannot read {str(path)!r}: {exc}") from exc
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import enum
+import errno
 import hashlib
 import json
 import re
@@ -35,6 +36,7 @@ from ollama_service import (
     ListResponse,
     Message,
     OllamaDecodeError,
+    OllamaFileNotFoundError,
     OllamaModelNotFoundError,
     OllamaRequestError,
     OllamaResponseError,
@@ -2177,4 +2179,52 @@ def test_invalid_arguments_send_nothing(
     with pytest.raises(OllamaRequestError, match=re.escape(message)) as info:
         call(client)
     assert isinstance(info.value, ValueError)
+    assert not catch_all.called
+
+
+@pytest.mark.parametrize(
+    ("call", "filename"),
+    [
+        pytest.param(
+            lambda c: c.generate("llava", "?", images=[Path("/no/such/dir/cat.png")]),
+            "/no/such/dir/cat.png",
+            id="image-path-object",
+        ),
+        pytest.param(
+            lambda c: c.generate("llava", "?", images=["/no/such/dir/cat.png"]),
+            "/no/such/dir/cat.png",
+            id="image-path-string",
+        ),
+        pytest.param(
+            lambda c: c.chat(
+                "llava", [{"role": "user", "content": "?", "images": [Path("/no/such/x.webp")]}]
+            ),
+            "/no/such/x.webp",
+            id="message-image",
+        ),
+        pytest.param(
+            lambda c: c.create_blob(Path("/no/such/dir/model.gguf")),
+            "/no/such/dir/model.gguf",
+            id="blob",
+        ),
+    ],
+)
+def test_a_missing_file_is_also_a_file_not_found_error(
+    router: respx.MockRouter,
+    client: Client,
+    call: Callable[[Client], Any],
+    filename: str,
+) -> None:
+    """`except FileNotFoundError:` (what the official library raises for a missing Path) and
+    `except ValueError:` both catch it; it names the file, and no request leaves."""
+    catch_all = router.route().respond(500)
+    with pytest.raises(OllamaFileNotFoundError) as info:
+        call(client)
+    error = info.value
+    assert isinstance(error, FileNotFoundError)
+    assert isinstance(error, OllamaRequestError)
+    assert isinstance(error, ValueError)
+    assert error.filename == str(Path(filename))
+    assert error.errno == errno.ENOENT
+    assert repr(str(Path(filename))) in str(error)
     assert not catch_all.called

@@ -19,8 +19,8 @@ from typing import Any, cast
 import msgspec
 from msgspec import UNSET, UnsetType
 
-from ._body import JSON_ENCODER, builtins_of
 from ._coerce import as_dict, as_list, fields_of, foreign_dump, path_message
+from ._encode import JSON_ENCODER, builtins_of
 from ._errors import OllamaRequestError
 from ._images import encode_images
 from ._logging import log_unknown_value

@@ -30,9 +30,9 @@ from hypothesis import HealthCheck, example, given, settings, strategies as st
 from msgspec import UNSET
 
 from ollama_service._blobs import blob_digest, blob_path
-from ollama_service._body import encode_body
 from ollama_service._coerce import require_model
 from ollama_service._decode import decode_item, repair_tool_arguments
+from ollama_service._encode import encode_body
 from ollama_service._errors import OllamaDecodeError, OllamaRequestError, OllamaStreamError
 from ollama_service._images import encode_image, encode_images
 from ollama_service._inputs import NOT_GIVEN, NotGiven, unset_if_none

@@ -26,10 +26,10 @@ from ollama_service._affinity import routing_key
 from ollama_service._async._core import AsyncClientCore
 from ollama_service._async.streams import AsyncStream
 from ollama_service._blobs import blob_digest, blob_path
-from ollama_service._body import encode_body
 from ollama_service._coerce import require_model
 from ollama_service._deadline import expiry
 from ollama_service._decode import decode_body
+from ollama_service._encode import encode_body
 from ollama_service._errors import (
     OllamaRequestError,
     OllamaResponseError,

@@ -20,7 +20,7 @@ import httpx
 
 from ollama_service import _env as env
 from ollama_service._affinity import affinity_key, check_affinity_header
-from ollama_service._async._body import read_body
+from ollama_service._async._reply_body import read_body
 from ollama_service._backends import ASYNC_KIND, Backend, async_http_transport, choose_backend
 from ollama_service._constants import (
     DEFAULT_AFFINITY_HEADER,

@@ -24,10 +24,10 @@ import msgspec
 
 from ollama_service._affinity import routing_key
 from ollama_service._blobs import blob_digest, blob_path
-from ollama_service._body import encode_body
 from ollama_service._coerce import require_model
 from ollama_service._deadline import expiry
 from ollama_service._decode import decode_body
+from ollama_service._encode import encode_body
 from ollama_service._errors import (
     OllamaRequestError,
     OllamaResponseError,

@@ -50,7 +50,7 @@ from ollama_service._inputs import NOT_GIVEN, NotGiven
 from ollama_service._logging import log_request, log_retry
 from ollama_service._retry import client_retries, parse_retry_after, should_retry
 from ollama_service._retry_loop import release_frames, retrying
-from ollama_service._sync._body import read_body
+from ollama_service._sync._reply_body import read_body
 from ollama_service._telemetry import CallRecord, Telemetry, client_telemetry
 from ollama_service._twins import (
     HTTPClient,

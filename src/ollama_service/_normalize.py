@@ -237,5 +237,8 @@ def normalize_messages(messages: object) -> list[Message] | UnsetType:
             raise OllamaRequestError(
                 f"{where} must be a dict or Message, not {type(message).__name__}"
             )
+        if not msg.role:
+            # Any role is sent as given (the model's template decides), but not none at all.
+            raise OllamaRequestError(f"{where}.role is required (e.g. 'user'); got none")
         out.append(msg)
     return out

@@ -2151,7 +2151,7 @@ def test_invalid_json_line_names_the_line(router: respx.MockRouter, client: Clie
             id="messages-single-dict",
         ),
         pytest.param(
-            lambda c: c.chat("m", [{"role": "robot"}]), "messages[0].role", id="message-bad-role"
+            lambda c: c.chat("m", [{"role": 7}]), "messages[0].role", id="message-role-not-a-string"
         ),
         pytest.param(
             lambda c: c.chat("m", [42]),
@@ -2180,6 +2180,15 @@ def test_invalid_arguments_send_nothing(
         call(client)
     assert isinstance(info.value, ValueError)
     assert not catch_all.called
+
+
+@pytest.mark.parametrize("role", ["somerandomrole", "ipython", "developer", "Tool"])
+def test_any_role_is_sent_as_given(router: respx.MockRouter, client: Client, role: str) -> None:
+    """The server accepts any role (templates decide), as the official library does."""
+    route = router.post("/api/chat").respond(json=CHAT_REPLY)
+    client.chat("llama3.1", [{"role": role, "content": "hi"}, Message(role=role)])
+    sent = json.loads(route.calls.last.request.content)
+    assert [m["role"] for m in sent["messages"]] == [role, role]
 
 
 @pytest.mark.parametrize(

@@ -571,9 +571,14 @@ def test_normalize_messages_passes_a_message_without_images_through() -> None:
             [{"role": 1}], "Expected `str`, got `int` - at `messages[0].role`", id="role-wrong-type"
         ),
         pytest.param(
-            [{"role": "robot"}],
-            "Invalid enum value 'robot' - at `messages[0].role`",
-            id="role-unknown",
+            [{"content": "hi"}],
+            "messages[0].role is required (e.g. 'user'); got none",
+            id="role-missing",
+        ),
+        pytest.param(
+            [{"role": "user"}, Message(role="", content="hi")],
+            "messages[1].role is required",
+            id="role-empty-message",
         ),
         pytest.param(
             [{"role": "user", "content": 5}], "`messages[0].content`", id="content-wrong-type"
